@@ -1,0 +1,5 @@
+//! `tillit init`
+use std::process::ExitCode;
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+pub fn run(_args: Args) -> anyhow::Result<ExitCode> { anyhow::bail!("not yet") }

@@ -1,0 +1,266 @@
+//! `check`: errors that make a policy unusable, then lints that measure a
+//! usable policy against the law as it stood on a given date.
+//!
+//! Lints are warnings: the policy still works, but a supervisory authority
+//! would object. Each names the fact it rests on (see [`crate::legal`]).
+
+use jiff::civil::Date;
+
+use crate::diagnostic::{Diagnostic, Severity, SourceFile};
+use crate::legal::{self, Mechanism};
+use crate::period::{Period, Unit};
+use crate::policy::{LegalBasis, Policy, RecipientType};
+use crate::text::Lang;
+
+/// What `check` found.
+#[derive(Debug)]
+pub struct Report {
+    /// The policy, when it has no errors.
+    pub policy: Option<Policy>,
+    /// Errors, or else lint warnings, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Report {
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+    }
+}
+
+/// Parses, resolves and lints a policy file as of `at`.
+pub fn check(file: &SourceFile, at: Date) -> Report {
+    match Policy::parse(file) {
+        Ok(policy) => {
+            let diagnostics = lint(&policy, at);
+            Report { policy: Some(policy), diagnostics }
+        }
+        Err(mut diagnostics) => {
+            diagnostics.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+            Report { policy: None, diagnostics }
+        }
+    }
+}
+
+/// The lint warnings for a resolved policy, as of `at`, in file order.
+pub fn lint(policy: &Policy, at: Date) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    transfers(policy, at, &mut out);
+    retention_coverage(policy, &mut out);
+    processors_without_dpa(policy, &mut out);
+    electronic_marketing(policy, &mut out);
+    indirect_sources(policy, &mut out);
+    cookies(policy, &mut out);
+    out.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+    out
+}
+
+fn transfers(policy: &Policy, at: Date, out: &mut Vec<Diagnostic>) {
+    for (id, r) in &policy.recipients {
+        let categories: Vec<&str> = r.categories.iter().map(|c| c.as_str()).collect();
+        for t in &r.transfers {
+            if legal::is_eea(&t.country) {
+                continue;
+            }
+            let country = legal::country_name(&t.country, Lang::En);
+            let what = format!(
+                "the transfer of {} data to {country} by `{id}`",
+                categories.join(" and ")
+            );
+            let Some(mechanism) = t.mechanism else {
+                out.push(
+                    Diagnostic::warning(
+                        "transfer-without-mechanism",
+                        format!("{what} names no transfer mechanism"),
+                        t.span.clone(),
+                    )
+                    .with_label("third country, no safeguard")
+                    .with_help(format!(
+                        "a transfer outside the EU/EEA needs an adequacy decision or an appropriate safeguard (GDPR Art. 45, 46): set `mechanism`, e.g. \"scc\" ({})",
+                        Mechanism::Scc.fact().instrument
+                    )),
+                );
+                continue;
+            };
+            let fact = mechanism.fact();
+            if !fact.valid_on(at) {
+                let why = fact.ended_by.map_or_else(
+                    || format!("not in force until {}", fact.valid_from.map_or_else(String::new, |d| d.to_string())),
+                    str::to_owned,
+                );
+                out.push(
+                    Diagnostic::warning(
+                        "invalid-transfer-mechanism",
+                        format!("{what} relies on the {}, which is not valid on {at}: {why}", fact.name_en),
+                        t.span.clone(),
+                    )
+                    .with_label(format!("{} is no valid mechanism on {at}", fact.id))
+                    .with_help(if t.country == "US" {
+                        format!(
+                            "rely on the EU-US Data Privacy Framework ({}) if the recipient is certified, otherwise on standard contractual clauses ({}) with a transfer impact assessment; then correct the published notice",
+                            Mechanism::Dpf.fact().instrument,
+                            Mechanism::Scc.fact().instrument
+                        )
+                    } else {
+                        format!(
+                            "rely on standard contractual clauses ({}) or another safeguard of GDPR Art. 46; then correct the published notice",
+                            Mechanism::Scc.fact().instrument
+                        )
+                    }),
+                );
+                continue;
+            }
+            let uncovered = match mechanism {
+                Mechanism::Adequacy => legal::adequacy_on(&t.country, at).is_none() || t.country == "US",
+                Mechanism::Dpf => t.country != "US",
+                _ => false,
+            };
+            if uncovered {
+                let help = if t.country == "US" {
+                    "US adequacy covers only organisations certified under the Data Privacy Framework: use `mechanism = \"dpf\"` if the recipient is certified, otherwise \"scc\"".to_owned()
+                } else {
+                    format!("no adequacy decision covers {country} on {at}: use standard contractual clauses (\"scc\") or another safeguard of GDPR Art. 46")
+                };
+                out.push(
+                    Diagnostic::warning(
+                        "no-adequacy-decision",
+                        format!("{what} relies on an adequacy decision that does not cover {country} on {at}"),
+                        t.span.clone(),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+    }
+}
+
+fn retention_coverage(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for (id, category) in &policy.categories {
+        let uncovered: Vec<&str> = policy
+            .kinds_of(id.as_str())
+            .filter(|(kind, _)| policy.retention_rule(id.as_str(), kind.as_str()).is_none())
+            .map(|(kind, _)| kind.as_str())
+            .collect();
+        let has_any_rule = policy.retention.iter().any(|r| &r.category == id);
+        if !has_any_rule {
+            out.push(
+                Diagnostic::warning(
+                    "missing-retention",
+                    format!("category `{id}` has no retention rule, so its data would be kept for ever"),
+                    category.span.clone(),
+                )
+                .with_help(format!(
+                    "add a [[retention]] rule with `category = \"{id}\"` saying when its data is erased (GDPR Art. 5(1)(e))"
+                )),
+            );
+        } else if !uncovered.is_empty() {
+            out.push(
+                Diagnostic::warning(
+                    "missing-retention",
+                    format!(
+                        "kinds {} of category `{id}` have no retention rule, so they would be kept for ever",
+                        uncovered.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                    category.span.clone(),
+                )
+                .with_help(format!("add a category-wide rule for `{id}`, or name these kinds in a rule")),
+            );
+        }
+    }
+}
+
+fn processors_without_dpa(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for (id, r) in &policy.recipients {
+        if r.kind == RecipientType::Processor && r.dpa.as_deref().is_none_or(|d| d.trim().is_empty()) {
+            out.push(
+                Diagnostic::warning(
+                    "processor-without-dpa",
+                    format!("processor `{id}` has no data processing agreement"),
+                    r.span.clone(),
+                )
+                .with_help("processing on your behalf needs a written agreement (GDPR Art. 28(3)): set `dpa` to its reference"),
+            );
+        }
+    }
+}
+
+fn electronic_marketing(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for (id, p) in &policy.purposes {
+        let Some(channel) = p.channels.iter().find(|c| c.is_electronic_mail()) else { continue };
+        if !p.direct_marketing || p.email_exception.is_some() {
+            continue;
+        }
+        let without: Vec<&str> = p
+            .basis
+            .iter()
+            .filter(|(_, b)| **b != LegalBasis::Consent)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        if without.is_empty() {
+            continue;
+        }
+        out.push(
+            Diagnostic::warning(
+                "email-marketing-without-consent",
+                format!(
+                    "purpose `{id}` markets by {} to natural persons without consent for {} data",
+                    channel.name(Lang::En),
+                    without.join(" and ")
+                ),
+                p.channels_span.clone(),
+            )
+            .with_help("marknadsföringslagen (2008:486) 19 § needs prior consent, unless the customer exception applies: set `email-exception = \"existing-customers\"` if you only mail customers about your own similar products with an easy opt-out"),
+        );
+    }
+}
+
+fn indirect_sources(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    let month = Period { amount: 1, unit: Unit::Months };
+    for (id, s) in &policy.sources {
+        if s.from_subject {
+            continue;
+        }
+        let late = match s.inform_within {
+            None => Some("says nothing of when the subject is told".to_owned()),
+            Some(p) if !p.at_most(month) => Some(format!("tells the subject within {p}, later than one month")),
+            Some(_) => None,
+        };
+        if let Some(late) = late {
+            out.push(
+                Diagnostic::warning(
+                    "indirect-source-without-notice",
+                    format!("source `{id}` obtains data from others but {late}"),
+                    s.span.clone(),
+                )
+                .with_help("GDPR Art. 14(3): inform the subject within one month at the latest; set `inform-within = \"1 month\"`"),
+            );
+        }
+    }
+}
+
+fn cookies(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for c in &policy.cookies {
+        if c.strictly_necessary {
+            continue;
+        }
+        let without: Vec<&str> = c
+            .purposes
+            .iter()
+            .filter(|p| policy.purposes.get(*p).is_none_or(|p| !p.rests_on(LegalBasis::Consent)))
+            .map(|p| p.as_str())
+            .collect();
+        if !without.is_empty() {
+            out.push(
+                Diagnostic::warning(
+                    "cookie-without-consent",
+                    format!(
+                        "cookie `{}` is not strictly necessary, but its purposes {} do not rest on consent",
+                        c.name,
+                        without.join(", ")
+                    ),
+                    c.span.clone(),
+                )
+                .with_help("storing or reading a cookie that is not strictly necessary needs consent (lag 2022:482, 9 kap. 28 §)"),
+            );
+        }
+    }
+}

@@ -1,0 +1,640 @@
+//! The policy: what personal data is processed, why, on which legal basis,
+//! for how long, by whom and to whom.
+//!
+//! A [`Policy`] only exists if the file resolved without errors: every
+//! reference in it names something declared, every purpose gives a legal
+//! basis for every category it is used with, every deadline parses. Code
+//! downstream (the notice, decisions, retention) relies on that and never
+//! re-checks. Elements carry the [`Span`] of their declaration so that lints
+//! can point into the file.
+
+mod raw;
+mod resolve;
+
+use std::borrow::Borrow;
+use std::fmt;
+
+use indexmap::IndexMap;
+use jiff::civil::Date;
+use serde::{Deserialize, Serialize};
+
+use crate::diagnostic::{Diagnostic, SourceFile, Span};
+use crate::legal::Mechanism;
+use crate::period::Period;
+use crate::text::{Lang, Text};
+
+/// The policy format version this build reads.
+pub const FORMAT: i64 = 1;
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident, $what:literal) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// What this id names, for messages.
+            pub const WHAT: &'static str = $what;
+
+            pub fn parse(s: &str) -> Result<Self, IdError> {
+                validate_id(s, $what).map(|()| $name(s.to_owned()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// A category of personal data, e.g. `customer` (kunddata).
+    CategoryId, "category"
+);
+id_type!(
+    /// A kind of record within a category, e.g. `invoice`.
+    KindId, "kind"
+);
+id_type!(
+    /// Where data comes from, e.g. `public-register`.
+    SourceId, "source"
+);
+id_type!(
+    /// Why data is processed, e.g. `marketing`.
+    PurposeId, "purpose"
+);
+id_type!(
+    /// A lifecycle event services record, e.g. `contract-end`.
+    EventId, "event"
+);
+id_type!(
+    /// A state between two lifecycle events, e.g. `active-contract`.
+    StateId, "state"
+);
+id_type!(
+    /// A retention rule or statutory minimum, e.g. `customer-data`.
+    RuleId, "rule"
+);
+id_type!(
+    /// Someone data is disclosed to, e.g. `authorities`.
+    RecipientId, "recipient"
+);
+id_type!(
+    /// A need-to-know role, e.g. `billing`.
+    RoleId, "role"
+);
+
+/// Why a name is not an id.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{name}` is not a valid {what} id: use lowercase letters, digits and `-`, starting with a letter")]
+pub struct IdError {
+    pub name: String,
+    pub what: &'static str,
+}
+
+fn validate_id(s: &str, what: &'static str) -> Result<(), IdError> {
+    let mut chars = s.chars();
+    let ok = chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && s.len() <= 64
+        && !s.ends_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(IdError {
+            name: s.to_owned(),
+            what,
+        })
+    }
+}
+
+/// The lawful bases of GDPR Art. 6(1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LegalBasis {
+    Consent,
+    Contract,
+    LegalObligation,
+    VitalInterest,
+    PublicTask,
+    LegitimateInterest,
+}
+
+impl LegalBasis {
+    pub const ALL: [LegalBasis; 6] = [
+        LegalBasis::Consent,
+        LegalBasis::Contract,
+        LegalBasis::LegalObligation,
+        LegalBasis::VitalInterest,
+        LegalBasis::PublicTask,
+        LegalBasis::LegitimateInterest,
+    ];
+
+    pub fn id(self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "consent",
+            LegalBasis::Contract => "contract",
+            LegalBasis::LegalObligation => "legal-obligation",
+            LegalBasis::VitalInterest => "vital-interest",
+            LegalBasis::PublicTask => "public-task",
+            LegalBasis::LegitimateInterest => "legitimate-interest",
+        }
+    }
+
+    /// As the published notice names it.
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            LegalBasis::Consent => lang.pick("samtycke", "consent"),
+            LegalBasis::Contract => lang.pick("fullgörande av avtal", "performance of a contract"),
+            LegalBasis::LegalObligation => lang.pick("rättslig förpliktelse", "legal obligation"),
+            LegalBasis::VitalInterest => lang.pick("grundläggande intresse", "vital interest"),
+            LegalBasis::PublicTask => lang.pick("uppgift av allmänt intresse", "public task"),
+            LegalBasis::LegitimateInterest => lang.pick("berättigat intresse", "legitimate interest"),
+        }
+    }
+
+    /// The W3C Data Privacy Vocabulary term.
+    pub fn dpv(self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "dpv:Consent",
+            LegalBasis::Contract => "dpv:Contract",
+            LegalBasis::LegalObligation => "dpv:LegalObligation",
+            LegalBasis::VitalInterest => "dpv:VitalInterest",
+            LegalBasis::PublicTask => "dpv:PublicInterest",
+            LegalBasis::LegitimateInterest => "dpv:LegitimateInterest",
+        }
+    }
+
+    /// The GDPR article, as a DPV `eu-gdpr:` term.
+    pub fn gdpr(self) -> &'static str {
+        match self {
+            LegalBasis::Consent => "eu-gdpr:A6-1-a",
+            LegalBasis::Contract => "eu-gdpr:A6-1-b",
+            LegalBasis::LegalObligation => "eu-gdpr:A6-1-c",
+            LegalBasis::VitalInterest => "eu-gdpr:A6-1-d",
+            LegalBasis::PublicTask => "eu-gdpr:A6-1-e",
+            LegalBasis::LegitimateInterest => "eu-gdpr:A6-1-f",
+        }
+    }
+}
+
+/// A direct-marketing channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Channel {
+    Letter,
+    Phone,
+    Email,
+    Sms,
+    SocialMedia,
+}
+
+impl Channel {
+    pub fn name(self, lang: Lang) -> &'static str {
+        match self {
+            Channel::Letter => lang.pick("brev", "letter"),
+            Channel::Phone => lang.pick("telefon", "phone"),
+            Channel::Email => lang.pick("e-post", "e-mail"),
+            Channel::Sms => lang.pick("sms", "text message"),
+            Channel::SocialMedia => lang.pick("sociala medier", "social media"),
+        }
+    }
+
+    /// E-mail and text messages to natural persons need prior consent
+    /// (marknadsföringslagen 2008:486, 19 §).
+    pub fn is_electronic_mail(self) -> bool {
+        matches!(self, Channel::Email | Channel::Sms)
+    }
+}
+
+/// An exception from the consent requirement for electronic direct
+/// marketing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum EmailException {
+    /// Marknadsföringslagen 19 § second paragraph: to a customer's address
+    /// obtained in a sale, for the seller's own similar products, with an
+    /// easy, free opt-out at collection and in every message.
+    ExistingCustomers,
+}
+
+/// How a data subject can withdraw consent (Art. 7(3)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WithdrawalChannel {
+    /// By contacting the controller.
+    Contact,
+    /// In the website's cookie settings.
+    CookieSettings,
+    /// Through a link in every message.
+    EmailLink,
+    /// In the subject's account.
+    Account,
+}
+
+impl WithdrawalChannel {
+    pub fn describe(self, lang: Lang) -> &'static str {
+        match self {
+            WithdrawalChannel::Contact => lang.pick("genom att kontakta oss", "by contacting us"),
+            WithdrawalChannel::CookieSettings => lang.pick(
+                "i cookie-inställningarna på vår webbplats",
+                "in the cookie settings on our website",
+            ),
+            WithdrawalChannel::EmailLink => lang.pick(
+                "via länken i varje utskick",
+                "through the link in every message",
+            ),
+            WithdrawalChannel::Account => lang.pick("på ditt konto", "in your account"),
+        }
+    }
+}
+
+/// Whether a state is held by the subject as a whole or per referenced
+/// record (an invoice).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StateScope {
+    /// Any open interval of the subject holds the state.
+    Subject,
+    /// Only the interval with the record's own reference holds it.
+    Reference,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecipientType {
+    /// Processes data on the controller's behalf (Art. 28).
+    Processor,
+    /// A public authority, on request under law.
+    Authority,
+    /// Anyone else; needs a basis of its own.
+    ThirdParty,
+}
+
+/// The W3C DPV purposes a policy may map its purposes to.
+pub const DPV_PURPOSES: &[&str] = &[
+    "ServiceProvision",
+    "CustomerCare",
+    "CustomerManagement",
+    "CommunicationManagement",
+    "DirectMarketing",
+    "Marketing",
+    "ServiceUsageAnalytics",
+    "ServiceOptimisation",
+    "ResearchAndDevelopment",
+    "FraudPreventionAndDetection",
+    "EnforceSecurity",
+    "LegalCompliance",
+    "Personalisation",
+    "HumanResourceManagement",
+    "AccountManagement",
+];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Controller {
+    pub name: String,
+    /// Swedish organisation number, `NNNNNN-NNNN`, check digit verified.
+    pub org_number: String,
+    pub address: Option<String>,
+    pub email: String,
+    pub phone: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub fiscal_year_end: FiscalYearEnd,
+    pub dpo: Option<Contact>,
+    pub supervisory_authority: SupervisoryAuthority,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SupervisoryAuthority {
+    pub name: String,
+    pub url: String,
+}
+
+/// The month and day a fiscal year ends on, the same every year.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FiscalYearEnd {
+    month: i8,
+    day: i8,
+}
+
+impl FiscalYearEnd {
+    /// Parses `MM-DD`; 02-29 is refused, as a fiscal year must end on a
+    /// day every year has.
+    pub fn parse(s: &str) -> Option<FiscalYearEnd> {
+        let (m, d) = s.split_once('-')?;
+        let (month, day) = (m.parse().ok()?, d.parse().ok()?);
+        Date::new(2023, month, day).ok()?;
+        Some(FiscalYearEnd { month, day })
+    }
+
+    pub fn month(self) -> i8 {
+        self.month
+    }
+
+    pub fn day(self) -> i8 {
+        self.day
+    }
+
+    /// The end of the fiscal year that contains `day`.
+    pub fn end_of_year_containing(self, day: Date) -> Option<Date> {
+        let this_year = Date::new(day.year(), self.month, self.day).ok()?;
+        if day <= this_year {
+            Some(this_year)
+        } else {
+            Date::new(day.year().checked_add(1)?, self.month, self.day).ok()
+        }
+    }
+}
+
+impl fmt::Display for FiscalYearEnd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:02}-{:02}", self.month, self.day)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Category {
+    pub name: Text,
+    pub description: Option<Text>,
+    pub data_subjects: Option<Text>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Kind {
+    pub category: CategoryId,
+    pub name: Text,
+    pub sources: Vec<SourceId>,
+    /// Räkenskapsinformation: kept as long as the bookkeeping law says.
+    pub accounting_material: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Source {
+    pub name: Text,
+    pub description: Option<Text>,
+    /// False for data obtained from others (Art. 14).
+    pub from_subject: bool,
+    /// The register the data comes from, where it is one.
+    pub register: Option<String>,
+    /// How soon the subject is told of data obtained from others
+    /// (Art. 14(3): one month at the latest).
+    pub inform_within: Option<Period>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Purpose {
+    pub name: Text,
+    pub description: Option<Text>,
+    /// The legal basis for each category the purpose processes; never
+    /// empty.
+    pub basis: IndexMap<CategoryId, LegalBasis>,
+    /// The interest pursued, where a basis is legitimate interest.
+    pub legitimate_interest: Option<Text>,
+    /// Only anonymised records or aggregates may serve this purpose (P8).
+    pub anonymised_only: bool,
+    /// An objection stops it absolutely (Art. 21(3)).
+    pub direct_marketing: bool,
+    pub channels: Vec<Channel>,
+    pub email_exception: Option<EmailException>,
+    /// How consent to this purpose is withdrawn; never empty when a basis
+    /// is consent.
+    pub withdraw_via: Vec<WithdrawalChannel>,
+    /// The W3C DPV purpose, without the `dpv:` prefix.
+    pub dpv: Option<String>,
+    pub span: Span,
+    pub channels_span: Span,
+}
+
+impl Purpose {
+    pub fn basis_for(&self, category: &str) -> Option<LegalBasis> {
+        self.basis.get(category).copied()
+    }
+
+    pub fn rests_on(&self, basis: LegalBasis) -> bool {
+        self.basis.values().any(|b| *b == basis)
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct State {
+    pub name: Text,
+    pub opens: EventId,
+    pub closes: EventId,
+    pub scope: StateScope,
+}
+
+/// What a deadline counts from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Anchor {
+    /// When the record was collected.
+    Collection,
+    /// The relevant lifecycle event: the subject's last one, or for a
+    /// reference-scoped state, the one with the record's reference.
+    Event(EventId),
+}
+
+/// A resolved deadline: a period after an anchor (or the anchor itself).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Deadline {
+    pub after: Option<Period>,
+    pub anchor: Anchor,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetentionRule {
+    pub id: RuleId,
+    pub category: CategoryId,
+    /// Empty: every kind of the category not named by a more specific
+    /// rule.
+    pub kinds: Vec<KindId>,
+    /// Nothing is due while the subject (or record) is in this state.
+    pub keep_while: Option<StateId>,
+    pub anonymise: Option<Deadline>,
+    pub erase: Option<Deadline>,
+    pub span: Span,
+}
+
+impl RetentionRule {
+    /// Whether the rule names kinds, and so wins over a category-wide one.
+    pub fn is_kind_specific(&self) -> bool {
+        !self.kinds.is_empty()
+    }
+}
+
+/// A minimum retention the law imposes, overriding erasure for the records
+/// it covers (GDPR Art. 17(3)(b)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatutoryMinimum {
+    pub id: RuleId,
+    pub law: String,
+    /// Accounting material is kept through 31 December of this many
+    /// calendar years after the one in which its fiscal year ended.
+    pub years_after_fiscal_year: i16,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Transfer {
+    /// ISO 3166-1 alpha-2.
+    pub country: String,
+    pub mechanism: Option<Mechanism>,
+    pub since: Date,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Recipient {
+    pub kind: RecipientType,
+    pub name: Text,
+    pub description: Option<Text>,
+    pub purposes: Vec<PurposeId>,
+    pub categories: Vec<CategoryId>,
+    /// The data processing agreement (Art. 28(3)).
+    pub dpa: Option<String>,
+    /// May bring in sub-consultants who meet the controller's requirements.
+    pub sub_consultants: bool,
+    /// A third party's own basis for receiving the data.
+    pub basis: Option<LegalBasis>,
+    pub transfers: Vec<Transfer>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Role {
+    pub name: Text,
+    /// Need to know: the categories the role may process, per purpose.
+    pub access: IndexMap<PurposeId, Vec<CategoryId>>,
+    /// Administers tillit itself.
+    pub administers: bool,
+}
+
+impl Role {
+    pub fn may(&self, purpose: &str, category: &str) -> bool {
+        self.access
+            .get(purpose)
+            .is_some_and(|cats| cats.iter().any(|c| c.as_str() == category))
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CookieLifetime {
+    Session,
+    For(Period),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Cookie {
+    pub name: String,
+    pub provider: String,
+    pub description: Option<Text>,
+    /// Needs no consent (LEK 9 kap. 28 §); otherwise `purposes` is not
+    /// empty.
+    pub strictly_necessary: bool,
+    pub purposes: Vec<PurposeId>,
+    pub lifetime: CookieLifetime,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Website {
+    /// Mask IP addresses at the edge before anything is stored.
+    pub ip_masking: bool,
+    /// Statistics cells with fewer visitors than this are suppressed.
+    pub suppress_below: u32,
+}
+
+/// A checked policy. See the module documentation for what that promises.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Policy {
+    pub intro: Option<Text>,
+    pub controller: Controller,
+    pub categories: IndexMap<CategoryId, Category>,
+    pub kinds: IndexMap<KindId, Kind>,
+    pub sources: IndexMap<SourceId, Source>,
+    pub purposes: IndexMap<PurposeId, Purpose>,
+    pub events: IndexMap<EventId, Text>,
+    pub states: IndexMap<StateId, State>,
+    pub retention: Vec<RetentionRule>,
+    pub statutory_minimums: Vec<StatutoryMinimum>,
+    pub recipients: IndexMap<RecipientId, Recipient>,
+    pub roles: IndexMap<RoleId, Role>,
+    pub security: Vec<Text>,
+    pub website: Website,
+    pub cookies: Vec<Cookie>,
+}
+
+impl Policy {
+    /// Parses and resolves a policy file. On failure, every error found,
+    /// each located in the file.
+    pub fn parse(file: &SourceFile) -> Result<Policy, Vec<Diagnostic>> {
+        resolve::resolve(file.text())
+    }
+
+    /// The retention rule that governs records of this category and kind:
+    /// one that names the kind wins over the category-wide one.
+    pub fn retention_rule(&self, category: &str, kind: &str) -> Option<&RetentionRule> {
+        let of_category = || self.retention.iter().filter(move |r| r.category.as_str() == category);
+        of_category()
+            .find(|r| r.kinds.iter().any(|k| k.as_str() == kind))
+            .or_else(|| of_category().find(|r| !r.is_kind_specific()))
+    }
+
+    /// The kinds of a category, in file order.
+    pub fn kinds_of<'a>(&'a self, category: &'a str) -> impl Iterator<Item = (&'a KindId, &'a Kind)> + 'a {
+        self.kinds.iter().filter(move |(_, k)| k.category.as_str() == category)
+    }
+
+    /// The recipients that receive a category for a purpose.
+    pub fn recipients_of<'a>(
+        &'a self,
+        purpose: &'a str,
+        category: &'a str,
+    ) -> impl Iterator<Item = (&'a RecipientId, &'a Recipient)> + 'a {
+        self.recipients.iter().filter(move |(_, r)| {
+            r.purposes.iter().any(|p| p.as_str() == purpose)
+                && r.categories.iter().any(|c| c.as_str() == category)
+        })
+    }
+
+    /// The purposes any part of which rests on consent.
+    pub fn consent_purposes(&self) -> impl Iterator<Item = (&PurposeId, &Purpose)> {
+        self.purposes.iter().filter(|(_, p)| p.rests_on(LegalBasis::Consent))
+    }
+}
