@@ -8,8 +8,10 @@
 pub mod check;
 pub mod diagnostic;
 pub mod legal;
+pub mod notice;
 pub mod period;
 pub mod policy;
+pub mod ropa;
 pub mod text;
 
 pub use diagnostic::{Diagnostic, LocatedDiagnostic, Severity, SourceFile, Span};

@@ -79,3 +79,13 @@ impl Text {
         }
     }
 }
+
+impl Lang {
+    /// Picks the Swedish or the English of a pair of slices.
+    pub fn pick_slice<'a, T>(self, sv: &'a [T], en: &'a [T]) -> &'a [T] {
+        match self {
+            Lang::Sv => sv,
+            Lang::En => en,
+        }
+    }
+}

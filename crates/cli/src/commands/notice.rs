@@ -1,5 +1,64 @@
 //! `tillit notice`
+
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use tillit_core::{Lang, notice};
+
+use super::{emit, load_policy};
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum Format {
+    /// Markdown, for a CMS or a repository.
+    Md,
+    /// A standalone, accessible HTML page that needs no JavaScript.
+    Html,
+    /// Machine-readable JSON with W3C DPV terms.
+    Json,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum LangArg {
+    /// Swedish.
+    Sv,
+    /// English.
+    En,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Sv => Lang::Sv,
+            LangArg::En => Lang::En,
+        }
+    }
+}
+
+/// Render the published privacy notice from the policy.
+///
+/// Every sentence comes from the policy file, so the published notice and
+/// what tillit enforces never drift. A policy with errors renders nothing.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
-pub fn run(_policy: &std::path::Path, _args: Args) -> anyhow::Result<ExitCode> { anyhow::bail!("not yet") }
+pub struct Args {
+    /// The language of the notice.
+    #[arg(long, value_enum, default_value = "sv")]
+    lang: LangArg,
+    /// The output format.
+    #[arg(long, value_enum, default_value = "md")]
+    format: Format,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
+    let Ok(policy) = load_policy(policy)? else { return Ok(ExitCode::FAILURE) };
+    let lang = args.lang.into();
+    let rendered = match args.format {
+        Format::Md => notice::markdown(&policy, lang),
+        Format::Html => notice::html(&policy, lang),
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(&notice::json(&policy, lang))?),
+    };
+    emit(args.out.as_deref(), &rendered)?;
+    Ok(ExitCode::SUCCESS)
+}
