@@ -90,7 +90,7 @@ fn transfers(policy: &Policy, at: Date, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::warning(
                         "invalid-transfer-mechanism",
-                        format!("{what} relies on the {}, which is not valid on {at}: {why}", fact.name_en),
+                        format!("{what} relies on {}, which is not valid on {at}: {why}", fact.name_en),
                         t.span.clone(),
                     )
                     .with_label(format!("{} is no valid mechanism on {at}", fact.id))

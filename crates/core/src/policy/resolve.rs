@@ -57,6 +57,10 @@ fn first_line_lowercase(message: &str) -> String {
 #[derive(Default)]
 struct Resolver {
     errors: Vec<Diagnostic>,
+    /// Purposes whose basis had errors of its own: they stay declared, so
+    /// references to them resolve, but their bases are not checked again,
+    /// so one mistake is reported once.
+    incomplete: Vec<PurposeId>,
 }
 
 /// Edit distance, for "did you mean".
@@ -145,7 +149,7 @@ impl Resolver {
     /// what uses the pair.
     fn require_basis(&mut self, purposes: &IndexMap<PurposeId, Purpose>, purpose: &PurposeId, category: &S, user: &str) {
         let Some(p) = purposes.get(purpose) else { return };
-        if p.basis.contains_key(category.get_ref().as_str()) {
+        if p.basis.contains_key(category.get_ref().as_str()) || self.incomplete.contains(purpose) {
             return;
         }
         let has: Vec<&str> = p.basis.keys().map(CategoryId::as_str).collect();
@@ -365,9 +369,13 @@ impl Resolver {
         let mut purposes = IndexMap::new();
         for (name, p) in raw {
             let mut basis = IndexMap::new();
+            let mut complete = true;
             for (category, b) in p.basis.get_ref() {
-                if let Some(id) = self.refer(category, categories, "category", "categories") {
-                    basis.insert(id, *b);
+                match self.refer(category, categories, "category", "categories") {
+                    Some(id) => {
+                        basis.insert(id, *b);
+                    }
+                    None => complete = false,
                 }
             }
             if p.basis.get_ref().is_empty() {
@@ -406,8 +414,8 @@ impl Resolver {
                 }
             });
             let Some(id) = self.declare(&name, PurposeId::parse) else { continue };
-            if basis.is_empty() {
-                continue;
+            if !complete || basis.is_empty() {
+                self.incomplete.push(id.clone());
             }
             purposes.insert(
                 id,

@@ -1,0 +1,309 @@
+//! The checker, driven by a table: each row breaks the Winston policy in one
+//! way and names the finding a DPO must see, and where.
+#![allow(clippy::panic, clippy::indexing_slicing, reason = "tests fail loudly")]
+
+use jiff::civil::{Date, date};
+use tillit_core::check::check;
+use tillit_core::{Severity, SourceFile};
+
+const WINSTON: &str = include_str!("../../../examples/winston/policy.toml");
+const TODAY: Date = date(2026, 11, 25);
+
+/// The Winston policy with `from` replaced by `to`, exactly once.
+fn edited(from: &str, to: &str) -> String {
+    assert_eq!(WINSTON.matches(from).count(), 1, "`{from}` must occur once in the Winston policy");
+    WINSTON.replacen(from, to, 1)
+}
+
+/// 1-based line and column of the first `needle` at or after `after`.
+fn position(text: &str, after: &str, needle: &str) -> (usize, usize) {
+    let start = text.find(after).unwrap_or_else(|| panic!("no `{after}`"));
+    let at = start + text[start..].find(needle).unwrap_or_else(|| panic!("no `{needle}` after `{after}`"));
+    let line = text[..at].matches('\n').count() + 1;
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    (line, text[line_start..at].chars().count() + 1)
+}
+
+struct Case {
+    name: &'static str,
+    from: &'static str,
+    to: &'static str,
+    severity: Severity,
+    code: &'static str,
+    /// The finding points at `needle`, first found after `after` in the
+    /// edited text.
+    after: &'static str,
+    needle: &'static str,
+    /// The message says this.
+    says: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "a purpose names an unknown category",
+        from: "basis = { customer = \"contract\" }",
+        to: "basis = { kund = \"contract\" }",
+        severity: Severity::Error,
+        code: "unknown-reference",
+        after: "[purposes.service-provision]",
+        needle: "kund =",
+        says: "unknown category `kund`",
+    },
+    Case {
+        name: "a role names an unknown purpose",
+        from: "access = { marketing = [\"customer\", \"traffic\"] }",
+        to: "access = { marketting = [\"customer\", \"traffic\"] }",
+        severity: Severity::Error,
+        code: "unknown-reference",
+        after: "[roles.marketing]",
+        needle: "marketting",
+        says: "unknown purpose `marketting`",
+    },
+    Case {
+        name: "a role uses a category its purpose gives no basis",
+        from: "access = { service-provision = [\"customer\"], service-communication = [\"customer\"] }",
+        to: "access = { service-provision = [\"customer\", \"traffic\"], service-communication = [\"customer\"] }",
+        severity: Severity::Error,
+        code: "missing-basis",
+        after: "[roles.support]",
+        needle: "\"traffic\"",
+        says: "no legal basis",
+    },
+    Case {
+        name: "a recipient receives a category none of its purposes has a basis for",
+        from: "purposes = [\"legal-compliance\"]\ncategories = [\"customer\", \"traffic\"]",
+        to: "purposes = [\"service-provision\"]\ncategories = [\"customer\", \"traffic\"]",
+        severity: Severity::Error,
+        code: "missing-basis",
+        after: "[recipients.authorities]",
+        needle: "\"traffic\"",
+        says: "for purpose `service-provision`",
+    },
+    Case {
+        name: "a retention rule names an unknown event",
+        from: "erase = \"24 months after contract-end\"",
+        to: "erase = \"24 months after contract-ended\"",
+        severity: Severity::Error,
+        code: "unknown-reference",
+        after: "id = \"customer-data\"",
+        needle: "\"24 months after contract-ended\"",
+        says: "unknown event `contract-ended`",
+    },
+    Case {
+        name: "a retention rule keeps while an unknown state",
+        from: "keep-while = \"invoice-unpaid\"",
+        to: "keep-while = \"unpaid\"",
+        severity: Severity::Error,
+        code: "unknown-reference",
+        after: "id = \"invoices\"",
+        needle: "\"unpaid\"",
+        says: "unknown state `unpaid`",
+    },
+    Case {
+        name: "a deadline that is not one",
+        from: "erase = \"26 months after collection\"",
+        to: "erase = \"26 moons after collection\"",
+        severity: Severity::Error,
+        code: "bad-value",
+        after: "id = \"website-visits\"",
+        needle: "\"26 moons",
+        says: "is not a deadline",
+    },
+    Case {
+        name: "a consent purpose nobody can withdraw",
+        from: "withdraw-via = [\"contact\", \"cookie-settings\"]",
+        to: "withdraw-via = []",
+        severity: Severity::Error,
+        code: "consent-not-withdrawable",
+        after: "[purposes.",
+        needle: "service-development]",
+        says: "nobody can withdraw it",
+    },
+    Case {
+        name: "a legal basis the GDPR does not have",
+        from: "basis = { customer = \"legal-obligation\", traffic = \"legal-obligation\" }",
+        to: "basis = { customer = \"legal-obligation\", traffic = \"legitimate-intrest\" }",
+        severity: Severity::Error,
+        code: "syntax",
+        after: "[purposes.legal-compliance]",
+        needle: "\"legitimate-intrest\"",
+        says: "unknown variant `legitimate-intrest`",
+    },
+    Case {
+        name: "a misspelt field",
+        from: "anonymised-only = true",
+        to: "anonymized-only = true",
+        severity: Severity::Error,
+        code: "syntax",
+        after: "[purposes.service-development]",
+        needle: "anonymized-only",
+        says: "unknown field `anonymized-only`",
+    },
+    Case {
+        name: "broken TOML",
+        from: "[purposes.security]",
+        to: "[purposes.security",
+        severity: Severity::Error,
+        code: "syntax",
+        after: "[purposes.security",
+        needle: " ",
+        says: "",
+    },
+    Case {
+        name: "an organisation number with a wrong check digit",
+        from: "org-number = \"556677-8899\"",
+        to: "org-number = \"556677-8898\"",
+        severity: Severity::Error,
+        code: "bad-value",
+        after: "org-number",
+        needle: "\"556677-8898\"",
+        says: "not a valid Swedish organisation number",
+    },
+    Case {
+        name: "two rules for the same kind",
+        from: "kinds = [\"page-view\"]",
+        to: "kinds = [\"page-view\"]\n[[retention]]\nid = \"visits-again\"\ncategory = \"traffic\"\nkinds = [\"page-view\"]",
+        severity: Severity::Error,
+        code: "ambiguous-retention",
+        after: "id = \"visits-again\"",
+        needle: "\"page-view\"",
+        says: "governed by two retention rules",
+    },
+    Case {
+        name: "a processor without a data processing agreement",
+        from: "dpa = \"Google Ads Data Processing Terms\"        # example\n",
+        to: "",
+        severity: Severity::Warning,
+        code: "processor-without-dpa",
+        after: "[recipients.",
+        needle: "google-analytics]",
+        says: "no data processing agreement",
+    },
+    Case {
+        name: "a third-country transfer with no mechanism",
+        from: "{ country = \"US\", mechanism = \"privacy-shield\", since = \"2018-05-25\" }",
+        to: "{ country = \"US\", since = \"2018-05-25\" }",
+        severity: Severity::Warning,
+        code: "transfer-without-mechanism",
+        after: "transfers = [",
+        needle: "{ country",
+        says: "names no transfer mechanism",
+    },
+    Case {
+        name: "US adequacy without the Data Privacy Framework",
+        from: "mechanism = \"privacy-shield\"",
+        to: "mechanism = \"adequacy\"",
+        severity: Severity::Warning,
+        code: "no-adequacy-decision",
+        after: "transfers = [",
+        needle: "\"adequacy\"",
+        says: "does not cover the United States",
+    },
+    Case {
+        name: "the old standard contractual clauses",
+        from: "mechanism = \"privacy-shield\"",
+        to: "mechanism = \"scc-2010\"",
+        severity: Severity::Warning,
+        code: "invalid-transfer-mechanism",
+        after: "transfers = [",
+        needle: "\"scc-2010\"",
+        says: "no longer valid for existing contracts",
+    },
+    Case {
+        name: "e-mail marketing without consent or the customer exception",
+        from: "email-exception = \"existing-customers\"\n",
+        to: "",
+        severity: Severity::Warning,
+        code: "email-marketing-without-consent",
+        after: "[purposes.marketing]",
+        needle: "[\"letter\"",
+        says: "without consent for customer data",
+    },
+    Case {
+        name: "a category with no retention rule",
+        from: "category = \"traffic\"\nkinds = [\"page-view\"]",
+        to: "category = \"customer\"\nkinds = [\"voucher\"]",
+        severity: Severity::Warning,
+        code: "missing-retention",
+        after: "[categories.",
+        needle: "traffic]",
+        says: "category `traffic` has no retention rule",
+    },
+    Case {
+        name: "an indirect source that tells the subject too late",
+        from: "inform-within = \"1 month\"",
+        to: "inform-within = \"6 weeks\"",
+        severity: Severity::Warning,
+        code: "indirect-source-without-notice",
+        after: "[sources.",
+        needle: "public-register]",
+        says: "later than one month",
+    },
+];
+
+#[test]
+fn each_broken_policy_gets_its_finding_at_its_place() {
+    let mut failures = Vec::new();
+    for case in CASES {
+        let text = edited(case.from, case.to);
+        let file = SourceFile::new("policy.toml", text.clone());
+        let report = check(&file, TODAY);
+        let expected = position(&text, case.after, case.needle);
+        let found = report.diagnostics.iter().find(|d| {
+            let l = d.locate(&file);
+            d.code == case.code && d.severity == case.severity && (l.line, l.column) == expected && d.message.contains(case.says)
+        });
+        if found.is_none() {
+            let got: Vec<String> = report.diagnostics.iter().map(|d| d.locate(&file).to_string()).collect();
+            failures.push(format!(
+                "{}: expected {}[{}] at {}:{} saying `{}`; got:\n  {}",
+                case.name, case.severity, case.code, expected.0, expected.1, case.says, got.join("\n  ")
+            ));
+        }
+        if case.severity == Severity::Error {
+            assert!(report.policy.is_none(), "{}: a policy with errors must not resolve", case.name);
+        } else {
+            assert!(report.policy.is_some(), "{}: warnings leave the policy usable", case.name);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn unknown_names_suggest_the_closest_known_one() {
+    let text = edited("basis = { customer = \"contract\" }", "basis = { custmer = \"contract\" }");
+    let report = check(&SourceFile::new("policy.toml", text), TODAY);
+    let help = report.diagnostics.first().and_then(|d| d.help.clone()).unwrap_or_default();
+    assert!(help.starts_with("did you mean `customer`?"), "{help}");
+    assert!(help.contains("known: customer, traffic"), "{help}");
+}
+
+#[test]
+fn every_error_is_reported_not_just_the_first() {
+    let text = edited("basis = { customer = \"contract\" }", "basis = { kund = \"contract\" }")
+        .replace("keep-while = \"invoice-unpaid\"", "keep-while = \"unpaid\"");
+    let report = check(&SourceFile::new("policy.toml", text), TODAY);
+    assert_eq!(report.count(Severity::Error), 2, "{:?}", report.diagnostics);
+}
+
+#[test]
+fn lints_judge_by_the_law_of_the_date_checked() {
+    let file = SourceFile::new("policy.toml", WINSTON);
+    assert_eq!(check(&file, date(2020, 7, 15)).diagnostics, vec![]);
+    let on_the_day = check(&file, date(2020, 7, 16));
+    assert_eq!(on_the_day.diagnostics.len(), 1);
+    let message = &on_the_day.diagnostics[0].message;
+    assert!(message.contains("Privacy Shield") && message.contains("Schrems II"), "{message}");
+
+    let dpf = SourceFile::new("policy.toml", edited("mechanism = \"privacy-shield\"", "mechanism = \"dpf\""));
+    assert_eq!(check(&dpf, TODAY).diagnostics, vec![], "a DPF-certified transfer is lawful today");
+    let early = check(&dpf, date(2023, 7, 9));
+    assert_eq!(early.diagnostics.len(), 1, "the DPF did not exist before 2023-07-10");
+}
+
+#[test]
+fn an_empty_file_says_what_is_missing() {
+    let report = check(&SourceFile::new("policy.toml", ""), TODAY);
+    assert_eq!(report.diagnostics.len(), 1);
+    assert!(report.diagnostics[0].message.contains("missing field"), "{:?}", report.diagnostics);
+}
