@@ -16,13 +16,26 @@ use clap::{Parser, Subcommand};
 /// tillit keeps a company's privacy promises: one policy file, checked
 /// against the law, rendered as the published notice, and enforced.
 #[derive(Parser, Debug)]
-#[command(name = "tillit", version, propagate_version = true, max_term_width = 100)]
-#[command(after_help = "Start with `tillit init` for a policy to edit, then `tillit check` and \
+#[command(
+    name = "tillit",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(
+    after_help = "Start with `tillit init` for a policy to edit, then `tillit check` and \
 `tillit notice --lang sv --format html`.\n\nExit codes: 0 success, 1 failure (policy errors, \
-denied warnings, unreadable files), 2 bad command line.")]
+denied warnings, unreadable files), 2 bad command line."
+)]
 struct Cli {
     /// The policy file.
-    #[arg(long, global = true, env = "TILLIT_POLICY", default_value = "policy.toml", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "TILLIT_POLICY",
+        default_value = "policy.toml",
+        value_name = "FILE"
+    )]
     policy: PathBuf,
 
     #[command(subcommand)]

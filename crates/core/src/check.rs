@@ -23,7 +23,10 @@ pub struct Report {
 
 impl Report {
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == severity).count()
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 }
 
@@ -32,11 +35,17 @@ pub fn check(file: &SourceFile, at: Date) -> Report {
     match Policy::parse(file) {
         Ok(policy) => {
             let diagnostics = lint(&policy, at);
-            Report { policy: Some(policy), diagnostics }
+            Report {
+                policy: Some(policy),
+                diagnostics,
+            }
         }
         Err(mut diagnostics) => {
             diagnostics.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
-            Report { policy: None, diagnostics }
+            Report {
+                policy: None,
+                diagnostics,
+            }
         }
     }
 }
@@ -84,7 +93,12 @@ fn transfers(policy: &Policy, at: Date, out: &mut Vec<Diagnostic>) {
             let fact = mechanism.fact();
             if !fact.valid_on(at) {
                 let why = fact.ended_by.map_or_else(
-                    || format!("not in force until {}", fact.valid_from.map_or_else(String::new, |d| d.to_string())),
+                    || {
+                        format!(
+                            "not in force until {}",
+                            fact.valid_from.map_or_else(String::new, |d| d.to_string())
+                        )
+                    },
                     str::to_owned,
                 );
                 out.push(
@@ -110,7 +124,9 @@ fn transfers(policy: &Policy, at: Date, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let uncovered = match mechanism {
-                Mechanism::Adequacy => legal::adequacy_on(&t.country, at).is_none() || t.country == "US",
+                Mechanism::Adequacy => {
+                    legal::adequacy_on(&t.country, at).is_none() || t.country == "US"
+                }
                 Mechanism::Dpf => t.country != "US",
                 _ => false,
             };
@@ -118,7 +134,9 @@ fn transfers(policy: &Policy, at: Date, out: &mut Vec<Diagnostic>) {
                 let help = if t.country == "US" {
                     "US adequacy covers only organisations certified under the Data Privacy Framework: use `mechanism = \"dpf\"` if the recipient is certified, otherwise \"scc\"".to_owned()
                 } else {
-                    format!("no adequacy decision covers {country} on {at}: use standard contractual clauses (\"scc\") or another safeguard of GDPR Art. 46")
+                    format!(
+                        "no adequacy decision covers {country} on {at}: use standard contractual clauses (\"scc\") or another safeguard of GDPR Art. 46"
+                    )
                 };
                 out.push(
                     Diagnostic::warning(
@@ -170,7 +188,9 @@ fn retention_coverage(policy: &Policy, out: &mut Vec<Diagnostic>) {
 
 fn processors_without_dpa(policy: &Policy, out: &mut Vec<Diagnostic>) {
     for (id, r) in &policy.recipients {
-        if r.kind == RecipientType::Processor && r.dpa.as_deref().is_none_or(|d| d.trim().is_empty()) {
+        if r.kind == RecipientType::Processor
+            && r.dpa.as_deref().is_none_or(|d| d.trim().is_empty())
+        {
             out.push(
                 Diagnostic::warning(
                     "processor-without-dpa",
@@ -185,7 +205,9 @@ fn processors_without_dpa(policy: &Policy, out: &mut Vec<Diagnostic>) {
 
 fn electronic_marketing(policy: &Policy, out: &mut Vec<Diagnostic>) {
     for (id, p) in &policy.purposes {
-        let Some(channel) = p.channels.iter().find(|c| c.is_electronic_mail()) else { continue };
+        let Some(channel) = p.channels.iter().find(|c| c.is_electronic_mail()) else {
+            continue;
+        };
         if !p.direct_marketing || p.email_exception.is_some() {
             continue;
         }
@@ -214,14 +236,19 @@ fn electronic_marketing(policy: &Policy, out: &mut Vec<Diagnostic>) {
 }
 
 fn indirect_sources(policy: &Policy, out: &mut Vec<Diagnostic>) {
-    let month = Period { amount: 1, unit: Unit::Months };
+    let month = Period {
+        amount: 1,
+        unit: Unit::Months,
+    };
     for (id, s) in &policy.sources {
         if s.from_subject {
             continue;
         }
         let late = match s.inform_within {
             None => Some("says nothing of when the subject is told".to_owned()),
-            Some(p) if !p.at_most(month) => Some(format!("tells the subject within {p}, later than one month")),
+            Some(p) if !p.at_most(month) => Some(format!(
+                "tells the subject within {p}, later than one month"
+            )),
             Some(_) => None,
         };
         if let Some(late) = late {
@@ -245,7 +272,12 @@ fn cookies(policy: &Policy, out: &mut Vec<Diagnostic>) {
         let without: Vec<&str> = c
             .purposes
             .iter()
-            .filter(|p| policy.purposes.get(*p).is_none_or(|p| !p.rests_on(LegalBasis::Consent)))
+            .filter(|p| {
+                policy
+                    .purposes
+                    .get(*p)
+                    .is_none_or(|p| !p.rests_on(LegalBasis::Consent))
+            })
             .map(|p| p.as_str())
             .collect();
         if !without.is_empty() {

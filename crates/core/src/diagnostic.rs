@@ -60,7 +60,11 @@ impl SourceFile {
     /// The text of the 1-based line, without its line break.
     pub fn line(&self, line: usize) -> &str {
         let start = self.line_starts.get(line.wrapping_sub(1)).copied();
-        let end = self.line_starts.get(line).copied().unwrap_or(self.text.len());
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
         start
             .and_then(|s| self.text.get(s..end))
             .unwrap_or("")

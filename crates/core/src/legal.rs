@@ -194,21 +194,111 @@ pub struct AdequacyDecision {
 
 /// The adequacy decisions, as of 2025 (LEGAL.md).
 pub static ADEQUACY: &[AdequacyDecision] = &[
-    AdequacyDecision { country: "AD", decision: "2010/625/EU", from: date(2010, 10, 19), invalid_from: None, scope: None },
-    AdequacyDecision { country: "AR", decision: "2003/490/EC", from: date(2003, 6, 30), invalid_from: None, scope: None },
-    AdequacyDecision { country: "CA", decision: "2002/2/EC", from: date(2001, 12, 20), invalid_from: None, scope: Some("commercial organisations under PIPEDA") },
-    AdequacyDecision { country: "FO", decision: "2010/146/EU", from: date(2010, 3, 5), invalid_from: None, scope: None },
-    AdequacyDecision { country: "GG", decision: "2003/821/EC", from: date(2003, 11, 21), invalid_from: None, scope: None },
-    AdequacyDecision { country: "IL", decision: "2011/61/EU", from: date(2011, 1, 31), invalid_from: None, scope: None },
-    AdequacyDecision { country: "IM", decision: "2004/411/EC", from: date(2004, 4, 28), invalid_from: None, scope: None },
-    AdequacyDecision { country: "JP", decision: "(EU) 2019/419", from: date(2019, 1, 23), invalid_from: None, scope: None },
-    AdequacyDecision { country: "JE", decision: "2008/393/EC", from: date(2008, 5, 8), invalid_from: None, scope: None },
-    AdequacyDecision { country: "NZ", decision: "2013/65/EU", from: date(2012, 12, 19), invalid_from: None, scope: None },
-    AdequacyDecision { country: "KR", decision: "(EU) 2022/254", from: date(2021, 12, 17), invalid_from: None, scope: None },
-    AdequacyDecision { country: "CH", decision: "2000/518/EC", from: date(2000, 7, 26), invalid_from: None, scope: None },
-    AdequacyDecision { country: "GB", decision: "(EU) 2021/1772, renewed", from: date(2021, 6, 28), invalid_from: Some(date(2031, 12, 28)), scope: None },
-    AdequacyDecision { country: "UY", decision: "2012/484/EU", from: date(2012, 8, 21), invalid_from: None, scope: None },
-    AdequacyDecision { country: "US", decision: "(EU) 2023/1795 (Data Privacy Framework)", from: date(2023, 7, 10), invalid_from: None, scope: Some("organisations certified under the Data Privacy Framework") },
+    AdequacyDecision {
+        country: "AD",
+        decision: "2010/625/EU",
+        from: date(2010, 10, 19),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "AR",
+        decision: "2003/490/EC",
+        from: date(2003, 6, 30),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "CA",
+        decision: "2002/2/EC",
+        from: date(2001, 12, 20),
+        invalid_from: None,
+        scope: Some("commercial organisations under PIPEDA"),
+    },
+    AdequacyDecision {
+        country: "FO",
+        decision: "2010/146/EU",
+        from: date(2010, 3, 5),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "GG",
+        decision: "2003/821/EC",
+        from: date(2003, 11, 21),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "IL",
+        decision: "2011/61/EU",
+        from: date(2011, 1, 31),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "IM",
+        decision: "2004/411/EC",
+        from: date(2004, 4, 28),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "JP",
+        decision: "(EU) 2019/419",
+        from: date(2019, 1, 23),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "JE",
+        decision: "2008/393/EC",
+        from: date(2008, 5, 8),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "NZ",
+        decision: "2013/65/EU",
+        from: date(2012, 12, 19),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "KR",
+        decision: "(EU) 2022/254",
+        from: date(2021, 12, 17),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "CH",
+        decision: "2000/518/EC",
+        from: date(2000, 7, 26),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "GB",
+        decision: "(EU) 2021/1772, renewed",
+        from: date(2021, 6, 28),
+        invalid_from: Some(date(2031, 12, 28)),
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "UY",
+        decision: "2012/484/EU",
+        from: date(2012, 8, 21),
+        invalid_from: None,
+        scope: None,
+    },
+    AdequacyDecision {
+        country: "US",
+        decision: "(EU) 2023/1795 (Data Privacy Framework)",
+        from: date(2023, 7, 10),
+        invalid_from: None,
+        scope: Some("organisations certified under the Data Privacy Framework"),
+    },
 ];
 
 /// The adequacy decision that covers `country` on `day`, if any.
@@ -220,8 +310,8 @@ pub fn adequacy_on(country: &str, day: Date) -> Option<&'static AdequacyDecision
 
 /// The EU and EEA member states: transfers between them need no mechanism.
 pub static EEA: [&str; 30] = [
-    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
-    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
+    "AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT",
+    "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK", "IS", "LI", "NO",
 ];
 
 pub fn is_eea(country: &str) -> bool {
@@ -303,9 +393,18 @@ mod tests {
     #[test]
     fn bookkeeping_follows_the_calendar_year_the_fiscal_year_ended() {
         // LEGAL.md's two examples.
-        assert_eq!(bookkeeping_kept_through(date(2024, 12, 31), 7), Some(date(2031, 12, 31)));
-        assert_eq!(bookkeeping_kept_through(date(2025, 4, 30), 7), Some(date(2032, 12, 31)));
+        assert_eq!(
+            bookkeeping_kept_through(date(2024, 12, 31), 7),
+            Some(date(2031, 12, 31))
+        );
+        assert_eq!(
+            bookkeeping_kept_through(date(2025, 4, 30), 7),
+            Some(date(2032, 12, 31))
+        );
         // SYSTEM.md: a fiscal year that ended 2023-06-30.
-        assert_eq!(bookkeeping_kept_through(date(2023, 6, 30), 7), Some(date(2030, 12, 31)));
+        assert_eq!(
+            bookkeeping_kept_through(date(2023, 6, 30), 7),
+            Some(date(2030, 12, 31))
+        );
     }
 }

@@ -34,7 +34,9 @@ pub enum PeriodError {
     NotAPeriod(String),
     #[error("`{0}` is too long a period; at most 100 years")]
     TooLong(String),
-    #[error("`{0}` is not a deadline; write e.g. `24 months after contract-end`, `26 months after collection` or `at collection`")]
+    #[error(
+        "`{0}` is not a deadline; write e.g. `24 months after contract-end`, `26 months after collection` or `at collection`"
+    )]
     NotADeadline(String),
 }
 
@@ -89,14 +91,56 @@ impl Period {
     pub fn describe(self, lang: Lang) -> String {
         let one = self.amount == 1;
         let word = match (lang, self.unit) {
-            (Lang::Sv, Unit::Days) => if one { "dag" } else { "dagar" },
-            (Lang::Sv, Unit::Weeks) => if one { "vecka" } else { "veckor" },
-            (Lang::Sv, Unit::Months) => if one { "månad" } else { "månader" },
+            (Lang::Sv, Unit::Days) => {
+                if one {
+                    "dag"
+                } else {
+                    "dagar"
+                }
+            }
+            (Lang::Sv, Unit::Weeks) => {
+                if one {
+                    "vecka"
+                } else {
+                    "veckor"
+                }
+            }
+            (Lang::Sv, Unit::Months) => {
+                if one {
+                    "månad"
+                } else {
+                    "månader"
+                }
+            }
             (Lang::Sv, Unit::Years) => "år",
-            (Lang::En, Unit::Days) => if one { "day" } else { "days" },
-            (Lang::En, Unit::Weeks) => if one { "week" } else { "weeks" },
-            (Lang::En, Unit::Months) => if one { "month" } else { "months" },
-            (Lang::En, Unit::Years) => if one { "year" } else { "years" },
+            (Lang::En, Unit::Days) => {
+                if one {
+                    "day"
+                } else {
+                    "days"
+                }
+            }
+            (Lang::En, Unit::Weeks) => {
+                if one {
+                    "week"
+                } else {
+                    "weeks"
+                }
+            }
+            (Lang::En, Unit::Months) => {
+                if one {
+                    "month"
+                } else {
+                    "months"
+                }
+            }
+            (Lang::En, Unit::Years) => {
+                if one {
+                    "year"
+                } else {
+                    "years"
+                }
+            }
         };
         format!("{} {word}", self.amount)
     }
@@ -186,14 +230,26 @@ mod tests {
     fn periods_parse_in_the_units_a_dpo_writes() {
         assert_eq!(
             Period::parse("24 months"),
-            Ok(Period { amount: 24, unit: Unit::Months })
+            Ok(Period {
+                amount: 24,
+                unit: Unit::Months
+            })
         );
-        assert_eq!(Period::parse("1 year"), Ok(Period { amount: 1, unit: Unit::Years }));
+        assert_eq!(
+            Period::parse("1 year"),
+            Ok(Period {
+                amount: 1,
+                unit: Unit::Years
+            })
+        );
         assert!(Period::parse("24").is_err());
         assert!(Period::parse("two months").is_err());
         assert!(Period::parse("-1 months").is_err());
         assert!(Period::parse("24 fortnights").is_err());
-        assert!(matches!(Period::parse("5000 years"), Err(PeriodError::TooLong(_))));
+        assert!(matches!(
+            Period::parse("5000 years"),
+            Err(PeriodError::TooLong(_))
+        ));
     }
 
     #[test]
@@ -202,7 +258,10 @@ mod tests {
         assert_eq!(
             d,
             Ok(DeadlineExpr {
-                after: Some(Period { amount: 24, unit: Unit::Months }),
+                after: Some(Period {
+                    amount: 24,
+                    unit: Unit::Months
+                }),
                 anchor: AnchorName::Event("contract-end".into()),
             })
         );
@@ -212,7 +271,10 @@ mod tests {
         );
         assert_eq!(
             DeadlineExpr::parse("at collection"),
-            Ok(DeadlineExpr { after: None, anchor: AnchorName::Collection })
+            Ok(DeadlineExpr {
+                after: None,
+                anchor: AnchorName::Collection
+            })
         );
         assert!(DeadlineExpr::parse("24 months").is_err());
         assert!(DeadlineExpr::parse("after contract-end").is_err());
@@ -221,19 +283,59 @@ mod tests {
 
     #[test]
     fn one_month_is_at_most_thirty_one_days_not_thirty() {
-        let month = Period { amount: 1, unit: Unit::Months };
-        assert!(month.at_most(Period { amount: 31, unit: Unit::Days }));
-        assert!(!month.at_most(Period { amount: 30, unit: Unit::Days }));
-        assert!(Period { amount: 4, unit: Unit::Weeks }.at_most(month));
-        assert!(!Period { amount: 5, unit: Unit::Weeks }.at_most(month));
-        assert!(Period { amount: 12, unit: Unit::Months }.at_most(Period { amount: 1, unit: Unit::Years }));
+        let month = Period {
+            amount: 1,
+            unit: Unit::Months,
+        };
+        assert!(month.at_most(Period {
+            amount: 31,
+            unit: Unit::Days
+        }));
+        assert!(!month.at_most(Period {
+            amount: 30,
+            unit: Unit::Days
+        }));
+        assert!(
+            Period {
+                amount: 4,
+                unit: Unit::Weeks
+            }
+            .at_most(month)
+        );
+        assert!(
+            !Period {
+                amount: 5,
+                unit: Unit::Weeks
+            }
+            .at_most(month)
+        );
+        assert!(
+            Period {
+                amount: 12,
+                unit: Unit::Months
+            }
+            .at_most(Period {
+                amount: 1,
+                unit: Unit::Years
+            })
+        );
     }
 
     #[test]
     fn periods_read_in_both_languages() {
-        let p = Period { amount: 26, unit: Unit::Months };
+        let p = Period {
+            amount: 26,
+            unit: Unit::Months,
+        };
         assert_eq!(p.describe(Lang::Sv), "26 månader");
         assert_eq!(p.describe(Lang::En), "26 months");
-        assert_eq!(Period { amount: 1, unit: Unit::Months }.describe(Lang::Sv), "1 månad");
+        assert_eq!(
+            Period {
+                amount: 1,
+                unit: Unit::Months
+            }
+            .describe(Lang::Sv),
+            "1 månad"
+        );
     }
 }

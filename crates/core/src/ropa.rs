@@ -42,7 +42,9 @@ pub fn record(policy: &Policy, lang: Lang) -> Record {
     let mut activities = Vec::new();
     for (pid, p) in &policy.purposes {
         for (cid, basis) in &p.basis {
-            let Some(category) = policy.categories.get(cid) else { continue };
+            let Some(category) = policy.categories.get(cid) else {
+                continue;
+            };
             let kinds: Vec<_> = policy.kinds_of(cid.as_str()).collect();
             let mut sources: Vec<String> = Vec::new();
             for (_, k) in &kinds {
@@ -63,12 +65,14 @@ pub fn record(policy: &Policy, lang: Lang) -> Record {
                 .iter()
                 .flat_map(|(rid, r)| {
                     r.transfers.iter().map(move |t| {
-                        let mechanism = t
-                            .mechanism
-                            .map_or_else(|| lang.pick("ingen skyddsåtgärd", "no safeguard").to_owned(), |m| {
-                                format!("{} ({})", m.fact().name(lang), m.fact().instrument)
-                            });
-                        format!("{rid}: {} – {mechanism}", crate::legal::country_name(&t.country, lang))
+                        let mechanism = t.mechanism.map_or_else(
+                            || lang.pick("ingen skyddsåtgärd", "no safeguard").to_owned(),
+                            |m| format!("{} ({})", m.fact().name(lang), m.fact().instrument),
+                        );
+                        format!(
+                            "{rid}: {} – {mechanism}",
+                            crate::legal::country_name(&t.country, lang)
+                        )
                     })
                 })
                 .collect();
@@ -86,11 +90,24 @@ pub fn record(policy: &Policy, lang: Lang) -> Record {
                 purpose_name: p.name.get(lang).to_owned(),
                 category: cid.to_string(),
                 category_name: category.name.get(lang).to_owned(),
-                legal_basis: format!("{} ({})", basis.name(lang), basis.gdpr().trim_start_matches("eu-gdpr:")),
-                data_subjects: category.data_subjects.as_ref().map_or_else(String::new, |d| d.get(lang).to_owned()),
-                data: kinds.iter().map(|(_, k)| k.name.get(lang).to_owned()).collect(),
+                legal_basis: format!(
+                    "{} ({})",
+                    basis.name(lang),
+                    basis.gdpr().trim_start_matches("eu-gdpr:")
+                ),
+                data_subjects: category
+                    .data_subjects
+                    .as_ref()
+                    .map_or_else(String::new, |d| d.get(lang).to_owned()),
+                data: kinds
+                    .iter()
+                    .map(|(_, k)| k.name.get(lang).to_owned())
+                    .collect(),
                 sources,
-                recipients: recipients.iter().map(|(_, r)| r.name.get(lang).to_owned()).collect(),
+                recipients: recipients
+                    .iter()
+                    .map(|(_, r)| r.name.get(lang).to_owned())
+                    .collect(),
                 transfers,
                 erasure,
             });
@@ -102,7 +119,11 @@ pub fn record(policy: &Policy, lang: Lang) -> Record {
         controller_contact: c.email.clone(),
         dpo: c.dpo.as_ref().map(|d| format!("{} <{}>", d.name, d.email)),
         activities,
-        security_measures: policy.security.iter().map(|m| m.get(lang).to_owned()).collect(),
+        security_measures: policy
+            .security
+            .iter()
+            .map(|m| m.get(lang).to_owned())
+            .collect(),
     }
 }
 
@@ -132,7 +153,11 @@ fn cells(a: &Activity, lang: Lang) -> [String; 10] {
         list(&a.data),
         list(&a.sources),
         list(&a.recipients),
-        if a.transfers.is_empty() { lang.pick("–", "–").to_owned() } else { a.transfers.join("; ") },
+        if a.transfers.is_empty() {
+            lang.pick("–", "–").to_owned()
+        } else {
+            a.transfers.join("; ")
+        },
         a.erasure.join(" "),
         format!("{}/{}", a.purpose, a.category),
     ]
@@ -157,15 +182,28 @@ impl Record {
             self.controller_contact
         ));
         if let Some(dpo) = &self.dpo {
-            out.push_str(&format!("- {}: {dpo}\n", lang.pick("Dataskyddsombud", "Data protection officer")));
+            out.push_str(&format!(
+                "- {}: {dpo}\n",
+                lang.pick("Dataskyddsombud", "Data protection officer")
+            ));
         }
         let head: Vec<&str> = COLUMNS.iter().map(|(sv, en)| lang.pick(sv, en)).collect();
-        out.push_str(&format!("\n| {} |\n|{}\n", head.join(" | "), " --- |".repeat(head.len())));
+        out.push_str(&format!(
+            "\n| {} |\n|{}\n",
+            head.join(" | "),
+            " --- |".repeat(head.len())
+        ));
         for a in &self.activities {
-            let row: Vec<String> = cells(a, lang).iter().map(|c| c.replace('|', "\\|")).collect();
+            let row: Vec<String> = cells(a, lang)
+                .iter()
+                .map(|c| c.replace('|', "\\|"))
+                .collect();
             out.push_str(&format!("| {} |\n", row.join(" | ")));
         }
-        out.push_str(&format!("\n## {}\n\n", lang.pick("Säkerhetsåtgärder", "Security measures")));
+        out.push_str(&format!(
+            "\n## {}\n\n",
+            lang.pick("Säkerhetsåtgärder", "Security measures")
+        ));
         for m in &self.security_measures {
             out.push_str(&format!("- {m}\n"));
         }

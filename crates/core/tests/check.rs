@@ -11,14 +11,21 @@ const TODAY: Date = date(2026, 11, 25);
 
 /// The Winston policy with `from` replaced by `to`, exactly once.
 fn edited(from: &str, to: &str) -> String {
-    assert_eq!(WINSTON.matches(from).count(), 1, "`{from}` must occur once in the Winston policy");
+    assert_eq!(
+        WINSTON.matches(from).count(),
+        1,
+        "`{from}` must occur once in the Winston policy"
+    );
     WINSTON.replacen(from, to, 1)
 }
 
 /// 1-based line and column of the first `needle` at or after `after`.
 fn position(text: &str, after: &str, needle: &str) -> (usize, usize) {
     let start = text.find(after).unwrap_or_else(|| panic!("no `{after}`"));
-    let at = start + text[start..].find(needle).unwrap_or_else(|| panic!("no `{needle}` after `{after}`"));
+    let at = start
+        + text[start..]
+            .find(needle)
+            .unwrap_or_else(|| panic!("no `{needle}` after `{after}`"));
     let line = text[..at].matches('\n').count() + 1;
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     (line, text[line_start..at].chars().count() + 1)
@@ -251,19 +258,40 @@ fn each_broken_policy_gets_its_finding_at_its_place() {
         let expected = position(&text, case.after, case.needle);
         let found = report.diagnostics.iter().find(|d| {
             let l = d.locate(&file);
-            d.code == case.code && d.severity == case.severity && (l.line, l.column) == expected && d.message.contains(case.says)
+            d.code == case.code
+                && d.severity == case.severity
+                && (l.line, l.column) == expected
+                && d.message.contains(case.says)
         });
         if found.is_none() {
-            let got: Vec<String> = report.diagnostics.iter().map(|d| d.locate(&file).to_string()).collect();
+            let got: Vec<String> = report
+                .diagnostics
+                .iter()
+                .map(|d| d.locate(&file).to_string())
+                .collect();
             failures.push(format!(
                 "{}: expected {}[{}] at {}:{} saying `{}`; got:\n  {}",
-                case.name, case.severity, case.code, expected.0, expected.1, case.says, got.join("\n  ")
+                case.name,
+                case.severity,
+                case.code,
+                expected.0,
+                expected.1,
+                case.says,
+                got.join("\n  ")
             ));
         }
         if case.severity == Severity::Error {
-            assert!(report.policy.is_none(), "{}: a policy with errors must not resolve", case.name);
+            assert!(
+                report.policy.is_none(),
+                "{}: a policy with errors must not resolve",
+                case.name
+            );
         } else {
-            assert!(report.policy.is_some(), "{}: warnings leave the policy usable", case.name);
+            assert!(
+                report.policy.is_some(),
+                "{}: warnings leave the policy usable",
+                case.name
+            );
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
@@ -271,17 +299,27 @@ fn each_broken_policy_gets_its_finding_at_its_place() {
 
 #[test]
 fn unknown_names_suggest_the_closest_known_one() {
-    let text = edited("basis = { customer = \"contract\" }", "basis = { custmer = \"contract\" }");
+    let text = edited(
+        "basis = { customer = \"contract\" }",
+        "basis = { custmer = \"contract\" }",
+    );
     let report = check(&SourceFile::new("policy.toml", text), TODAY);
-    let help = report.diagnostics.first().and_then(|d| d.help.clone()).unwrap_or_default();
+    let help = report
+        .diagnostics
+        .first()
+        .and_then(|d| d.help.clone())
+        .unwrap_or_default();
     assert!(help.starts_with("did you mean `customer`?"), "{help}");
     assert!(help.contains("known: customer, traffic"), "{help}");
 }
 
 #[test]
 fn every_error_is_reported_not_just_the_first() {
-    let text = edited("basis = { customer = \"contract\" }", "basis = { kund = \"contract\" }")
-        .replace("keep-while = \"invoice-unpaid\"", "keep-while = \"unpaid\"");
+    let text = edited(
+        "basis = { customer = \"contract\" }",
+        "basis = { kund = \"contract\" }",
+    )
+    .replace("keep-while = \"invoice-unpaid\"", "keep-while = \"unpaid\"");
     let report = check(&SourceFile::new("policy.toml", text), TODAY);
     assert_eq!(report.count(Severity::Error), 2, "{:?}", report.diagnostics);
 }
@@ -293,17 +331,35 @@ fn lints_judge_by_the_law_of_the_date_checked() {
     let on_the_day = check(&file, date(2020, 7, 16));
     assert_eq!(on_the_day.diagnostics.len(), 1);
     let message = &on_the_day.diagnostics[0].message;
-    assert!(message.contains("Privacy Shield") && message.contains("Schrems II"), "{message}");
+    assert!(
+        message.contains("Privacy Shield") && message.contains("Schrems II"),
+        "{message}"
+    );
 
-    let dpf = SourceFile::new("policy.toml", edited("mechanism = \"privacy-shield\"", "mechanism = \"dpf\""));
-    assert_eq!(check(&dpf, TODAY).diagnostics, vec![], "a DPF-certified transfer is lawful today");
+    let dpf = SourceFile::new(
+        "policy.toml",
+        edited("mechanism = \"privacy-shield\"", "mechanism = \"dpf\""),
+    );
+    assert_eq!(
+        check(&dpf, TODAY).diagnostics,
+        vec![],
+        "a DPF-certified transfer is lawful today"
+    );
     let early = check(&dpf, date(2023, 7, 9));
-    assert_eq!(early.diagnostics.len(), 1, "the DPF did not exist before 2023-07-10");
+    assert_eq!(
+        early.diagnostics.len(),
+        1,
+        "the DPF did not exist before 2023-07-10"
+    );
 }
 
 #[test]
 fn an_empty_file_says_what_is_missing() {
     let report = check(&SourceFile::new("policy.toml", ""), TODAY);
     assert_eq!(report.diagnostics.len(), 1);
-    assert!(report.diagnostics[0].message.contains("missing field"), "{:?}", report.diagnostics);
+    assert!(
+        report.diagnostics[0].message.contains("missing field"),
+        "{:?}",
+        report.diagnostics
+    );
 }

@@ -25,31 +25,111 @@ fn snapshots() {
 /// must state it.
 const FACTS: &[(&str, &str, &str)] = &[
     ("source: yourself", "Du själv", "You."),
-    ("source: use of services", "besöker vår hemsida, ringer eller skickar e-post", "visit our website, call us or send e-mail"),
-    ("source: public register", "Postens Adressregister", "Postens Adressregister"),
+    (
+        "source: use of services",
+        "besöker vår hemsida, ringer eller skickar e-post",
+        "visit our website, call us or send e-mail",
+    ),
+    (
+        "source: public register",
+        "Postens Adressregister",
+        "Postens Adressregister",
+    ),
     ("source: cookies", "använder cookies", "uses cookies"),
-    ("basis: contract", "fullgörande av avtal (kunddata)", "performance of a contract (customer data)"),
-    ("basis: legitimate interest and consent (P8, P9)", "berättigat intresse (kunddata) och samtycke (trafikdata)", "legitimate interest (customer data) and consent (traffic data)"),
-    ("basis: contract and legal obligation (P10)", "fullgörande av avtal (kunddata) och rättslig förpliktelse (trafikdata)", "performance of a contract (customer data) and legal obligation (traffic data)"),
-    ("basis: legal obligation (P11)", "rättslig förpliktelse (kunddata och trafikdata)", "legal obligation (customer data and traffic data)"),
+    (
+        "basis: contract",
+        "fullgörande av avtal (kunddata)",
+        "performance of a contract (customer data)",
+    ),
+    (
+        "basis: legitimate interest and consent (P8, P9)",
+        "berättigat intresse (kunddata) och samtycke (trafikdata)",
+        "legitimate interest (customer data) and consent (traffic data)",
+    ),
+    (
+        "basis: contract and legal obligation (P10)",
+        "fullgörande av avtal (kunddata) och rättslig förpliktelse (trafikdata)",
+        "performance of a contract (customer data) and legal obligation (traffic data)",
+    ),
+    (
+        "basis: legal obligation (P11)",
+        "rättslig förpliktelse (kunddata och trafikdata)",
+        "legal obligation (customer data and traffic data)",
+    ),
     ("P8 anonymised", "anonymiseras", "anonymised"),
-    ("P9 channels", "brev, telefon, e-post och sociala medier", "letter, phone, e-mail and social media"),
-    ("P12 24 months after the contract", "så länge du är kund hos Winston och raderas därefter 24 månader efter avtalsförhållandets upphörande", "while you are a customer of Winston and is then erased 24 months after the end of the contract relationship"),
-    ("P13 unpaid invoices", "till dess fordran är reglerad och raderas därefter 24 månader efter fakturans betalning", "until the claim is settled and are then erased 24 months after the payment of the invoice"),
-    ("P14 bookkeeping", "Bokföringslagen (1999:1078) 7 kap. 2 §", "Bokföringslagen (1999:1078) 7 kap. 2 §"),
-    ("P15 26 months", "26 månader efter insamlingen", "26 months after collection"),
-    ("P15 IP masking", "IP-nummer maskeras innan något sparas", "IP numbers are masked before anything is stored"),
-    ("P16 processors", "personuppgiftsbiträdesavtal", "data processing agreement"),
+    (
+        "P9 channels",
+        "brev, telefon, e-post och sociala medier",
+        "letter, phone, e-mail and social media",
+    ),
+    (
+        "P12 24 months after the contract",
+        "så länge du är kund hos Winston och raderas därefter 24 månader efter avtalsförhållandets upphörande",
+        "while you are a customer of Winston and is then erased 24 months after the end of the contract relationship",
+    ),
+    (
+        "P13 unpaid invoices",
+        "till dess fordran är reglerad och raderas därefter 24 månader efter fakturans betalning",
+        "until the claim is settled and are then erased 24 months after the payment of the invoice",
+    ),
+    (
+        "P14 bookkeeping",
+        "Bokföringslagen (1999:1078) 7 kap. 2 §",
+        "Bokföringslagen (1999:1078) 7 kap. 2 §",
+    ),
+    (
+        "P15 26 months",
+        "26 månader efter insamlingen",
+        "26 months after collection",
+    ),
+    (
+        "P15 IP masking",
+        "IP-nummer maskeras innan något sparas",
+        "IP numbers are masked before anything is stored",
+    ),
+    (
+        "P16 processors",
+        "personuppgiftsbiträdesavtal",
+        "data processing agreement",
+    ),
     ("P16 sub-consultants", "underkonsulter", "sub-consultants"),
-    ("P17 Google Analytics", "Google Analytics", "Google Analytics"),
-    ("P17 third country", "tredje land: USA, med stöd av EU-US Privacy Shield", "third country: the United States, relying on the EU-US Privacy Shield"),
+    (
+        "P17 Google Analytics",
+        "Google Analytics",
+        "Google Analytics",
+    ),
+    (
+        "P17 third country",
+        "tredje land: USA, med stöd av EU-US Privacy Shield",
+        "third country: the United States, relying on the EU-US Privacy Shield",
+    ),
     ("P18 authorities", "Polisen", "the Police"),
-    ("P19 others with consent", "Det sker bara med ditt samtycke", "This happens only with your consent"),
-    ("P20 need to know", "endast till dem som behöver det för sina arbetsuppgifter", "only to those who need it for their work"),
+    (
+        "P19 others with consent",
+        "Det sker bara med ditt samtycke",
+        "This happens only with your consent",
+    ),
+    (
+        "P20 need to know",
+        "endast till dem som behöver det för sina arbetsuppgifter",
+        "only to those who need it for their work",
+    ),
     ("P21 spam and viruses", "spam och virus", "spam and viruses"),
-    ("P22 withdrawal", "du kan alltid återkalla ditt samtycke genom att kontakta oss", "you can always withdraw your consent by contacting us"),
-    ("Art. 21(4) objection presented separately", "Rätt att invända mot direktmarknadsföring", "Right to object to direct marketing"),
-    ("supervisory authority", "Integritetsskyddsmyndigheten (IMY)", "Integritetsskyddsmyndigheten (IMY)"),
+    (
+        "P22 withdrawal",
+        "du kan alltid återkalla ditt samtycke genom att kontakta oss",
+        "you can always withdraw your consent by contacting us",
+    ),
+    (
+        "Art. 21(4) objection presented separately",
+        "Rätt att invända mot direktmarknadsföring",
+        "Right to object to direct marketing",
+    ),
+    (
+        "supervisory authority",
+        "Integritetsskyddsmyndigheten (IMY)",
+        "Integritetsskyddsmyndigheten (IMY)",
+    ),
 ];
 
 #[test]
@@ -69,7 +149,11 @@ fn every_rendering_carries_every_fact_of_the_seed() {
             }
         }
     }
-    assert!(missing.is_empty(), "missing from the notice:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "missing from the notice:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]
@@ -86,12 +170,17 @@ fn html_is_a_standalone_accessible_page() {
         // Headings never skip a level.
         let mut last = 1;
         for (i, _) in html.match_indices("<h") {
-            let Some(level) = html[i + 2..].chars().next().and_then(|c| c.to_digit(10)) else { continue };
+            let Some(level) = html[i + 2..].chars().next().and_then(|c| c.to_digit(10)) else {
+                continue;
+            };
             assert!(level <= last + 1, "h{level} after h{last}");
             last = level;
         }
         // Tables have captions and header cells.
-        assert_eq!(html.matches("<table>").count(), html.matches("<caption>").count());
+        assert_eq!(
+            html.matches("<table>").count(),
+            html.matches("<caption>").count()
+        );
         assert!(html.contains("<th scope=\"col\">"));
         // Every section in the table of contents has its anchor.
         for (i, _) in html.match_indices("<li><a href=\"#") {
@@ -115,15 +204,40 @@ fn json_notice_names_dpv_legal_bases_and_purposes() {
             .find(|p| p["id"] == purpose)
             .and_then(|p| p["processing"].as_array())
             .and_then(|pr| pr.iter().find(|x| x["category"] == category))
-            .map(|x| (x["dpv:hasLegalBasis"].as_str().unwrap_or("").to_owned(), x["gdpr"].as_str().unwrap_or("").to_owned()))
+            .map(|x| {
+                (
+                    x["dpv:hasLegalBasis"].as_str().unwrap_or("").to_owned(),
+                    x["gdpr"].as_str().unwrap_or("").to_owned(),
+                )
+            })
     };
-    assert_eq!(basis("service-provision", "customer"), Some(("dpv:Contract".into(), "eu-gdpr:A6-1-b".into())));
-    assert_eq!(basis("marketing", "customer"), Some(("dpv:LegitimateInterest".into(), "eu-gdpr:A6-1-f".into())));
-    assert_eq!(basis("marketing", "traffic"), Some(("dpv:Consent".into(), "eu-gdpr:A6-1-a".into())));
-    assert_eq!(basis("security", "traffic"), Some(("dpv:LegalObligation".into(), "eu-gdpr:A6-1-c".into())));
-    let marketing = purposes.iter().find(|p| p["id"] == "marketing").cloned().unwrap_or_default();
+    assert_eq!(
+        basis("service-provision", "customer"),
+        Some(("dpv:Contract".into(), "eu-gdpr:A6-1-b".into()))
+    );
+    assert_eq!(
+        basis("marketing", "customer"),
+        Some(("dpv:LegitimateInterest".into(), "eu-gdpr:A6-1-f".into()))
+    );
+    assert_eq!(
+        basis("marketing", "traffic"),
+        Some(("dpv:Consent".into(), "eu-gdpr:A6-1-a".into()))
+    );
+    assert_eq!(
+        basis("security", "traffic"),
+        Some(("dpv:LegalObligation".into(), "eu-gdpr:A6-1-c".into()))
+    );
+    let marketing = purposes
+        .iter()
+        .find(|p| p["id"] == "marketing")
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(marketing["dpv:hasPurpose"], "dpv:DirectMarketing");
-    let ga = json["recipients"].as_array().and_then(|r| r.iter().find(|r| r["id"] == "google-analytics")).cloned().unwrap_or_default();
+    let ga = json["recipients"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["id"] == "google-analytics"))
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(ga["transfers"][0]["mechanism"], "privacy-shield");
     assert_eq!(ga["transfers"][0]["gdpr"], "eu-gdpr:A45-3");
     assert_eq!(json["retention"][0]["erase"]["after"], "24 months");
@@ -136,11 +250,17 @@ fn record_of_processing_has_a_row_per_purpose_and_category() {
     let record = tillit_core::ropa::record(&policy, Lang::En);
     let pairs: usize = policy.purposes.values().map(|p| p.basis.len()).sum();
     assert_eq!(record.activities.len(), pairs);
-    let ga = record.activities.iter().find(|a| a.purpose == "service-development" && a.category == "traffic");
+    let ga = record
+        .activities
+        .iter()
+        .find(|a| a.purpose == "service-development" && a.category == "traffic");
     let ga = ga.unwrap_or_else(|| panic!("no development/traffic row"));
     assert!(ga.transfers.iter().any(|t| t.contains("Privacy Shield")));
     assert!(ga.erasure.iter().any(|e| e.contains("26 months")));
-    let billing = record.activities.iter().find(|a| a.purpose == "legal-compliance" && a.category == "customer");
+    let billing = record
+        .activities
+        .iter()
+        .find(|a| a.purpose == "legal-compliance" && a.category == "customer");
     assert!(billing.is_some_and(|a| a.erasure.iter().any(|e| e.contains("Bokföringslagen"))));
     let csv = record.to_csv(Lang::En).unwrap_or_default();
     assert_eq!(csv.lines().count(), pairs + 1);

@@ -59,7 +59,14 @@ pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
         };
         println!("{}", serde_json::to_string_pretty(&json)?);
     } else {
-        print!("{}", diagnostics::render(&file, &report.diagnostics, diagnostics::stdout_is_terminal()));
+        print!(
+            "{}",
+            diagnostics::render(
+                &file,
+                &report.diagnostics,
+                diagnostics::stdout_is_terminal()
+            )
+        );
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let verdict = if errors > 0 {
             "has errors"
@@ -76,5 +83,9 @@ pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
             at.date()
         );
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

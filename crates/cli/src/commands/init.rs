@@ -22,10 +22,14 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(&args.dir).with_context(|| format!("cannot create `{}`", args.dir.display()))?;
+    std::fs::create_dir_all(&args.dir)
+        .with_context(|| format!("cannot create `{}`", args.dir.display()))?;
     let path = args.dir.join("policy.toml");
     if path.exists() && !args.force {
-        anyhow::bail!("`{}` exists already; pass --force to overwrite it", path.display());
+        anyhow::bail!(
+            "`{}` exists already; pass --force to overwrite it",
+            path.display()
+        );
     }
     std::fs::write(&path, STARTER).with_context(|| format!("cannot write `{}`", path.display()))?;
     let shown = path.display();

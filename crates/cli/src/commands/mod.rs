@@ -29,7 +29,10 @@ pub fn load_policy(path: &Path) -> anyhow::Result<Result<Policy, ()>> {
     match Policy::parse(&file) {
         Ok(policy) => Ok(Ok(policy)),
         Err(errors) => {
-            eprint!("{}", diagnostics::render(&file, &errors, diagnostics::stderr_is_terminal()));
+            eprint!(
+                "{}",
+                diagnostics::render(&file, &errors, diagnostics::stderr_is_terminal())
+            );
             eprintln!(
                 "error: `{}` has {} error{}; run `tillit check` for details",
                 file.name(),
@@ -44,11 +47,14 @@ pub fn load_policy(path: &Path) -> anyhow::Result<Result<Policy, ()>> {
 /// Writes `content` to `out`, or to stdout when `out` is `None`.
 pub fn emit(out: Option<&Path>, content: &str) -> anyhow::Result<()> {
     match out {
-        Some(path) => std::fs::write(path, content).with_context(|| format!("cannot write `{}`", path.display())),
+        Some(path) => std::fs::write(path, content)
+            .with_context(|| format!("cannot write `{}`", path.display())),
         None => {
             use std::io::Write;
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(content.as_bytes()).context("cannot write to standard output")?;
+            stdout
+                .write_all(content.as_bytes())
+                .context("cannot write to standard output")?;
             stdout.flush().context("cannot write to standard output")
         }
     }

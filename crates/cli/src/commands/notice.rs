@@ -52,12 +52,17 @@ pub struct Args {
 }
 
 pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let Ok(policy) = load_policy(policy)? else { return Ok(ExitCode::FAILURE) };
+    let Ok(policy) = load_policy(policy)? else {
+        return Ok(ExitCode::FAILURE);
+    };
     let lang = args.lang.into();
     let rendered = match args.format {
         Format::Md => notice::markdown(&policy, lang),
         Format::Html => notice::html(&policy, lang),
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(&notice::json(&policy, lang))?),
+        Format::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&notice::json(&policy, lang))?
+        ),
     };
     emit(args.out.as_deref(), &rendered)?;
     Ok(ExitCode::SUCCESS)

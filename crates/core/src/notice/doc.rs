@@ -27,10 +27,18 @@ pub fn strong(s: impl Into<String>) -> Inline {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Block {
     /// A section heading; `id` is its anchor.
-    Heading { level: u8, id: String, text: String },
+    Heading {
+        level: u8,
+        id: String,
+        text: String,
+    },
     Para(Line),
     List(Vec<Line>),
-    Table { caption: String, head: Vec<String>, rows: Vec<Vec<String>> },
+    Table {
+        caption: String,
+        head: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,7 +51,10 @@ pub struct Document {
 fn md_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '|' | '#') {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '|' | '#'
+        ) {
             out.push('\\');
         }
         out.push(c);
@@ -82,7 +93,11 @@ fn html_line(line: &Line) -> String {
             Inline::Text(t) => html_escape(t),
             Inline::Strong(t) => format!("<strong>{}</strong>", html_escape(t)),
             Inline::Link { text, href } => {
-                format!("<a href=\"{}\">{}</a>", html_escape(href), html_escape(text))
+                format!(
+                    "<a href=\"{}\">{}</a>",
+                    html_escape(href),
+                    html_escape(text)
+                )
             }
         })
         .collect()
@@ -95,7 +110,12 @@ impl Document {
             out.push('\n');
             match block {
                 Block::Heading { level, text, .. } => {
-                    let _ = writeln!(out, "{} {}", "#".repeat(usize::from(*level)), md_escape(text));
+                    let _ = writeln!(
+                        out,
+                        "{} {}",
+                        "#".repeat(usize::from(*level)),
+                        md_escape(text)
+                    );
                 }
                 Block::Para(line) => {
                     let _ = writeln!(out, "{}", md_line(line));
@@ -106,10 +126,24 @@ impl Document {
                     }
                 }
                 Block::Table { head, rows, .. } => {
-                    let _ = writeln!(out, "| {} |", head.iter().map(|h| md_escape(h)).collect::<Vec<_>>().join(" | "));
+                    let _ = writeln!(
+                        out,
+                        "| {} |",
+                        head.iter()
+                            .map(|h| md_escape(h))
+                            .collect::<Vec<_>>()
+                            .join(" | ")
+                    );
                     let _ = writeln!(out, "|{}", " --- |".repeat(head.len()));
                     for row in rows {
-                        let _ = writeln!(out, "| {} |", row.iter().map(|c| md_escape(c)).collect::<Vec<_>>().join(" | "));
+                        let _ = writeln!(
+                            out,
+                            "| {} |",
+                            row.iter()
+                                .map(|c| md_escape(c))
+                                .collect::<Vec<_>>()
+                                .join(" | ")
+                        );
                     }
                 }
             }
@@ -145,7 +179,10 @@ impl Document {
             .collect();
         if !toc.is_empty() {
             let label = lang.pick("Innehåll", "Contents");
-            let _ = writeln!(out, "<nav aria-label=\"{label}\">\n<h2 class=\"toc\">{label}</h2>\n<ul>");
+            let _ = writeln!(
+                out,
+                "<nav aria-label=\"{label}\">\n<h2 class=\"toc\">{label}</h2>\n<ul>"
+            );
             for (id, text) in toc {
                 let _ = writeln!(out, "<li><a href=\"#{id}\">{}</a></li>", html_escape(text));
             }
@@ -154,7 +191,11 @@ impl Document {
         for block in &self.blocks {
             match block {
                 Block::Heading { level, id, text } => {
-                    let _ = writeln!(out, "<h{level} id=\"{id}\">{}</h{level}>", html_escape(text));
+                    let _ = writeln!(
+                        out,
+                        "<h{level} id=\"{id}\">{}</h{level}>",
+                        html_escape(text)
+                    );
                 }
                 Block::Para(line) => {
                     let _ = writeln!(out, "<p>{}</p>", html_line(line));
@@ -166,8 +207,16 @@ impl Document {
                     }
                     out.push_str("</ul>\n");
                 }
-                Block::Table { caption, head, rows } => {
-                    let _ = writeln!(out, "<table>\n<caption>{}</caption>\n<thead><tr>", html_escape(caption));
+                Block::Table {
+                    caption,
+                    head,
+                    rows,
+                } => {
+                    let _ = writeln!(
+                        out,
+                        "<table>\n<caption>{}</caption>\n<thead><tr>",
+                        html_escape(caption)
+                    );
                     for h in head {
                         let _ = writeln!(out, "<th scope=\"col\">{}</th>", html_escape(h));
                     }
@@ -210,6 +259,9 @@ mod tests {
     #[test]
     fn escaping_keeps_markup_out_of_text() {
         assert_eq!(md_escape("_ga | *x*"), "\\_ga \\| \\*x\\*");
-        assert_eq!(html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+        assert_eq!(
+            html_escape("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
     }
 }

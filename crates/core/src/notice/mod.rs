@@ -10,8 +10,8 @@ mod json;
 use crate::legal;
 use crate::period::Period;
 use crate::policy::{
-    Anchor, CookieLifetime, Deadline, LegalBasis, Policy, RecipientType, RetentionRule, StatutoryMinimum,
-    WithdrawalChannel,
+    Anchor, CookieLifetime, Deadline, LegalBasis, Policy, RecipientType, RetentionRule,
+    StatutoryMinimum, WithdrawalChannel,
 };
 use crate::text::Lang;
 
@@ -40,7 +40,13 @@ fn join_names(items: &[&str], lang: Lang) -> String {
     let names: Vec<String> = items
         .iter()
         .enumerate()
-        .map(|(i, n)| if i == 0 { (*n).to_owned() } else { lowercase_first(n) })
+        .map(|(i, n)| {
+            if i == 0 {
+                (*n).to_owned()
+            } else {
+                lowercase_first(n)
+            }
+        })
         .collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     join_and(&names, lang)
@@ -60,12 +66,16 @@ fn join_with(items: &[&str], word: &str) -> String {
 
 fn capitalise(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 fn lowercase_first(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
 }
 
 struct Builder<'a> {
@@ -81,7 +91,11 @@ impl Builder<'_> {
 
     fn h2(&mut self, id: &str, sv: &str, en: &str) {
         let text = self.t(sv, en).to_owned();
-        self.blocks.push(Block::Heading { level: 2, id: id.to_owned(), text });
+        self.blocks.push(Block::Heading {
+            level: 2,
+            id: id.to_owned(),
+            text,
+        });
     }
 
     fn h3(&mut self, id: String, text: String) {
@@ -104,7 +118,10 @@ impl Builder<'_> {
     }
 
     fn event_name(&self, id: &str) -> String {
-        self.policy.events.get(id).map_or_else(|| id.to_owned(), |t| t.get(self.lang).to_owned())
+        self.policy
+            .events
+            .get(id)
+            .map_or_else(|| id.to_owned(), |t| t.get(self.lang).to_owned())
     }
 
     fn period(&self, p: Period) -> String {
@@ -116,22 +133,42 @@ impl Builder<'_> {
         self.h2("controller", "Personuppgiftsansvarig", "Controller");
         let mut items: Vec<Line> = vec![vec![
             strong(&c.name),
-            text(format!(" ({} {})", self.t("organisationsnummer", "organisation number"), c.org_number)),
+            text(format!(
+                " ({} {})",
+                self.t("organisationsnummer", "organisation number"),
+                c.org_number
+            )),
         ]];
         if let Some(address) = &c.address {
-            items.push(vec![text(format!("{}: {address}", self.t("Adress", "Address")))]);
+            items.push(vec![text(format!(
+                "{}: {address}",
+                self.t("Adress", "Address")
+            ))]);
         }
         items.push(vec![
             text(format!("{}: ", self.t("E-post", "E-mail"))),
-            doc::Inline::Link { text: c.email.clone(), href: format!("mailto:{}", c.email) },
+            doc::Inline::Link {
+                text: c.email.clone(),
+                href: format!("mailto:{}", c.email),
+            },
         ]);
         if let Some(phone) = &c.phone {
-            items.push(vec![text(format!("{}: {phone}", self.t("Telefon", "Phone")))]);
+            items.push(vec![text(format!(
+                "{}: {phone}",
+                self.t("Telefon", "Phone")
+            ))]);
         }
         if let Some(dpo) = &c.dpo {
             items.push(vec![
-                text(format!("{}: {}, ", self.t("Dataskyddsombud", "Data protection officer"), dpo.name)),
-                doc::Inline::Link { text: dpo.email.clone(), href: format!("mailto:{}", dpo.email) },
+                text(format!(
+                    "{}: {}, ",
+                    self.t("Dataskyddsombud", "Data protection officer"),
+                    dpo.name
+                )),
+                doc::Inline::Link {
+                    text: dpo.email.clone(),
+                    href: format!("mailto:{}", dpo.email),
+                },
             ]);
         }
         self.blocks.push(Block::List(items));
@@ -140,7 +177,10 @@ impl Builder<'_> {
     fn sources(&mut self) {
         let lang = self.lang;
         self.h2("sources", "Hur vi samlar in data", "How we collect data");
-        self.plain(self.t("Vi samlar in och behandlar data som:", "We collect and process data that:"));
+        self.plain(self.t(
+            "Vi samlar in och behandlar data som:",
+            "We collect and process data that:",
+        ));
         let mut items = Vec::new();
         for s in self.policy.sources.values() {
             let mut line = vec![strong(format!("{}.", s.name.get(lang)))];
@@ -148,7 +188,10 @@ impl Builder<'_> {
                 line.push(text(format!(" {}", d.get(lang))));
             }
             if let Some(register) = &s.register {
-                line.push(text(format!(" {} {register}.", self.t("Registret vi använder är", "The register we use is"))));
+                line.push(text(format!(
+                    " {} {register}.",
+                    self.t("Registret vi använder är", "The register we use is")
+                )));
             }
             if !s.from_subject {
                 let within = s.inform_within.map_or_else(
@@ -157,8 +200,14 @@ impl Builder<'_> {
                 );
                 line.push(text(format!(
                     " {} {within}, {}",
-                    self.t("När vi hämtar uppgifter om dig från andra källor informerar vi dig om det", "When we obtain data about you from other sources we tell you so"),
-                    self.t("eller senast när vi första gången kontaktar dig.", "or at the latest when we first contact you.")
+                    self.t(
+                        "När vi hämtar uppgifter om dig från andra källor informerar vi dig om det",
+                        "When we obtain data about you from other sources we tell you so"
+                    ),
+                    self.t(
+                        "eller senast när vi första gången kontaktar dig.",
+                        "or at the latest when we first contact you."
+                    )
                 )));
             }
             items.push(line);
@@ -180,13 +229,18 @@ impl Builder<'_> {
                     .collect();
                 vec![
                     k.name.get(lang).to_owned(),
-                    self.policy.categories.get(&k.category).map_or_else(String::new, |c| c.name.get(lang).to_owned()),
+                    self.policy
+                        .categories
+                        .get(&k.category)
+                        .map_or_else(String::new, |c| c.name.get(lang).to_owned()),
                     join_names(&sources, lang),
                 ]
             })
             .collect();
         self.blocks.push(Block::Table {
-            caption: self.t("Uppgifter vi behandlar", "Data we process").to_owned(),
+            caption: self
+                .t("Uppgifter vi behandlar", "Data we process")
+                .to_owned(),
             head: vec![
                 self.t("Uppgifter", "Data").to_owned(),
                 self.t("Kategori", "Category").to_owned(),
@@ -199,7 +253,12 @@ impl Builder<'_> {
             .categories
             .values()
             .filter_map(|c| {
-                c.description.as_ref().map(|d| vec![strong(format!("{}:", c.name.get(lang))), text(format!(" {}", d.get(lang)))])
+                c.description.as_ref().map(|d| {
+                    vec![
+                        strong(format!("{}:", c.name.get(lang))),
+                        text(format!(" {}", d.get(lang))),
+                    ]
+                })
             })
             .collect();
         if !described.is_empty() {
@@ -239,7 +298,11 @@ impl Builder<'_> {
 
     fn purposes(&mut self) {
         let lang = self.lang;
-        self.h2("purposes", "Vad vi använder data till", "What we use data for");
+        self.h2(
+            "purposes",
+            "Vad vi använder data till",
+            "What we use data for",
+        );
         self.plain(self.t(
             "För att behandla data måste det finnas stöd i gällande dataskyddsreglering, en så kallad rättslig grund. Behandlingen måste vara nödvändig, och vi använder följande rättsliga grunder:",
             "Processing needs a legal basis in data protection law, and it must be necessary. We rely on these legal bases:",
@@ -253,7 +316,12 @@ impl Builder<'_> {
         let items = LegalBasis::ALL
             .iter()
             .filter(|b| used.contains(b))
-            .map(|b| vec![strong(capitalise(b.name(lang))), text(format!(": {}.", self.basis_explained(*b)))])
+            .map(|b| {
+                vec![
+                    strong(capitalise(b.name(lang))),
+                    text(format!(": {}.", self.basis_explained(*b))),
+                ]
+            })
             .collect();
         self.blocks.push(Block::List(items));
         self.plain(self.t(
@@ -275,7 +343,10 @@ impl Builder<'_> {
                 let channels: Vec<&str> = p.channels.iter().map(|c| c.name(lang)).collect();
                 self.plain(format!(
                     "{} {}. {}",
-                    self.t("Du kan få den via exempelvis", "You may receive it by, for example,"),
+                    self.t(
+                        "Du kan få den via exempelvis",
+                        "You may receive it by, for example,"
+                    ),
                     join_and(&channels, lang),
                     self.t(
                         "Du kan när som helst invända mot direktmarknadsföring, se nedan.",
@@ -310,7 +381,11 @@ impl Builder<'_> {
                 text(format!(" {}.", join_and(&parts, lang))),
             ]);
             if let Some(interest) = &p.legitimate_interest {
-                self.plain(format!("{}: {}.", self.t("Vårt berättigade intresse", "Our legitimate interest"), interest.get(lang)));
+                self.plain(format!(
+                    "{}: {}.",
+                    self.t("Vårt berättigade intresse", "Our legitimate interest"),
+                    interest.get(lang)
+                ));
             }
         }
     }
@@ -329,17 +404,28 @@ impl Builder<'_> {
     fn rule_sentence(&self, rule: &RetentionRule) -> String {
         let lang = self.lang;
         let subject = if rule.kinds.is_empty() {
-            self.policy.categories.get(&rule.category).map_or_else(String::new, |c| c.name.get(lang).to_owned())
+            self.policy
+                .categories
+                .get(&rule.category)
+                .map_or_else(String::new, |c| c.name.get(lang).to_owned())
         } else {
-            let names: Vec<&str> =
-                rule.kinds.iter().filter_map(|k| self.policy.kinds.get(k)).map(|k| k.name.get(lang)).collect();
+            let names: Vec<&str> = rule
+                .kinds
+                .iter()
+                .filter_map(|k| self.policy.kinds.get(k))
+                .map(|k| k.name.get(lang))
+                .collect();
             join_names(&names, lang)
         };
         // Kinds read as plural ("Page views are"), a category as singular
         // ("Customer data is").
         let be = if rule.kinds.is_empty() { "is" } else { "are" };
         let mut parts = Vec::new();
-        if let Some(state) = rule.keep_while.as_ref().and_then(|s| self.policy.states.get(s)) {
+        if let Some(state) = rule
+            .keep_while
+            .as_ref()
+            .and_then(|s| self.policy.states.get(s))
+        {
             parts.push(match lang {
                 Lang::Sv => format!("sparas {}", state.name.get(lang)),
                 Lang::En => format!("{be} kept {}", state.name.get(lang)),
@@ -374,7 +460,10 @@ impl Builder<'_> {
             .map(|k| lowercase_first(k.name.get(lang)))
             .collect();
         let accounting: Vec<&str> = accounting.iter().map(String::as_str).collect();
-        let material = self.t("underlag som måste sparas enligt lag", "material that the law requires us to keep");
+        let material = self.t(
+            "underlag som måste sparas enligt lag",
+            "material that the law requires us to keep",
+        );
         let what = if accounting.is_empty() {
             capitalise(material)
         } else {
@@ -394,23 +483,42 @@ impl Builder<'_> {
     }
 
     fn retention(&mut self) {
-        self.h2("retention", "Hur länge vi sparar data", "How long we keep data");
+        self.h2(
+            "retention",
+            "Hur länge vi sparar data",
+            "How long we keep data",
+        );
         self.plain(self.t(
             "Vi sparar aldrig data längre än vi behöver. Viss data slängs direkt, annan sparas olika lång tid beroende på vad uppgifterna ska användas till och våra skyldigheter enligt lag.",
             "We never keep data longer than we need. Some data is discarded at once, other data is kept for different periods depending on its use and our legal duties.",
         ));
-        let mut items: Vec<Line> = self.policy.retention.iter().map(|r| vec![text(self.rule_sentence(r))]).collect();
+        let mut items: Vec<Line> = self
+            .policy
+            .retention
+            .iter()
+            .map(|r| vec![text(self.rule_sentence(r))])
+            .collect();
         for m in &self.policy.statutory_minimums {
             let sentence = self.statutory_sentence(m);
-            items.push(vec![strong(format!("{}:", self.t("Undantag", "Exception"))), text(format!(" {sentence}"))]);
+            items.push(vec![
+                strong(format!("{}:", self.t("Undantag", "Exception"))),
+                text(format!(" {sentence}")),
+            ]);
         }
         self.blocks.push(Block::List(items));
     }
 
     fn recipients(&mut self) {
         let lang = self.lang;
-        self.h2("recipients", "Till vem lämnar vi ut data", "To whom we disclose data");
-        self.plain(self.t("Vi kan komma att lämna ut din data till:", "We may disclose your data to:"));
+        self.h2(
+            "recipients",
+            "Till vem lämnar vi ut data",
+            "To whom we disclose data",
+        );
+        self.plain(self.t(
+            "Vi kan komma att lämna ut din data till:",
+            "We may disclose your data to:",
+        ));
         let mut items = Vec::new();
         for r in self.policy.recipients.values() {
             let mut line = vec![strong(format!("{}.", r.name.get(lang)))];
@@ -438,24 +546,49 @@ impl Builder<'_> {
                     "Under high workload we may bring in sub-consultants from one of our suppliers; where they come into contact with personal data we make sure they meet our requirements for handling it.",
                 ))));
             }
-            let categories: Vec<String> = r.categories.iter().map(|c| self.category_name(c.as_str())).collect();
+            let categories: Vec<String> = r
+                .categories
+                .iter()
+                .map(|c| self.category_name(c.as_str()))
+                .collect();
             let categories: Vec<&str> = categories.iter().map(String::as_str).collect();
-            line.push(text(format!(" {}: {}.", self.t("Uppgifter", "Data"), join_and(&categories, lang))));
+            line.push(text(format!(
+                " {}: {}.",
+                self.t("Uppgifter", "Data"),
+                join_and(&categories, lang)
+            )));
             for t in &r.transfers {
                 let country = legal::country_name(&t.country, lang);
                 let how = t.mechanism.map_or_else(
-                    || self.t("utan angiven skyddsåtgärd", "without a stated safeguard").to_owned(),
-                    |m| format!("{} {}", self.t("med stöd av", "relying on"), m.fact().name(lang)),
+                    || {
+                        self.t("utan angiven skyddsåtgärd", "without a stated safeguard")
+                            .to_owned()
+                    },
+                    |m| {
+                        format!(
+                            "{} {}",
+                            self.t("med stöd av", "relying on"),
+                            m.fact().name(lang)
+                        )
+                    },
                 );
                 line.push(text(format!(
                     " {} {country}, {how}.",
-                    self.t("Uppgifterna överförs till tredje land:", "The data is transferred to a third country:")
+                    self.t(
+                        "Uppgifterna överförs till tredje land:",
+                        "The data is transferred to a third country:"
+                    )
                 )));
             }
             items.push(line);
         }
         self.blocks.push(Block::List(items));
-        if self.policy.recipients.values().any(|r| r.transfers.iter().any(|t| !legal::is_eea(&t.country))) {
+        if self
+            .policy
+            .recipients
+            .values()
+            .any(|r| r.transfers.iter().any(|t| !legal::is_eea(&t.country)))
+        {
             self.plain(self.t(
                 "När vi överför data till ett land utanför EU/EES (så kallat tredje land) vidtar vi lämpliga skyddsåtgärder och säkerställer att överförd data hanteras i enlighet med gällande lag.",
                 "When we transfer data to a country outside the EU/EEA (a third country) we take suitable safeguards and make sure the transferred data is handled lawfully.",
@@ -465,12 +598,21 @@ impl Builder<'_> {
 
     fn security(&mut self) {
         let lang = self.lang;
-        self.h2("security", "Hur vi skyddar din data", "How we protect your data");
+        self.h2(
+            "security",
+            "Hur vi skyddar din data",
+            "How we protect your data",
+        );
         self.plain(self.t(
             "Vi arbetar ständigt med att skydda våra kunders integritet.",
             "We work continuously to protect our customers' privacy.",
         ));
-        let items = self.policy.security.iter().map(|m| vec![text(m.get(lang))]).collect();
+        let items = self
+            .policy
+            .security
+            .iter()
+            .map(|m| vec![text(m.get(lang))])
+            .collect();
         self.blocks.push(Block::List(items));
     }
 
@@ -479,7 +621,11 @@ impl Builder<'_> {
         if self.policy.cookies.is_empty() && !self.policy.website.ip_masking {
             return;
         }
-        self.h2("cookies", "Cookies och besök på vår webbplats", "Cookies and visits to our website");
+        self.h2(
+            "cookies",
+            "Cookies och besök på vår webbplats",
+            "Cookies and visits to our website",
+        );
         self.plain(self.t(
             "Vår webbplats använder cookies. Cookies som inte är nödvändiga för att webbplatsen ska fungera använder vi bara om du samtycker till det.",
             "Our website uses cookies. Cookies that are not needed for the website to work are used only if you consent.",
@@ -492,7 +638,10 @@ impl Builder<'_> {
         }
         self.plain(format!(
             "{} {} {}",
-            self.t("Statistik över besök redovisar vi aldrig för grupper med färre än", "We never report visit statistics for groups of fewer than"),
+            self.t(
+                "Statistik över besök redovisar vi aldrig för grupper med färre än",
+                "We never report visit statistics for groups of fewer than"
+            ),
             self.policy.website.suppress_below,
             self.t("besökare.", "visitors.")
         ));
@@ -507,20 +656,40 @@ impl Builder<'_> {
                 let purpose = if c.strictly_necessary {
                     self.t("Nödvändig", "Strictly necessary").to_owned()
                 } else {
-                    let names: Vec<&str> =
-                        c.purposes.iter().filter_map(|p| self.policy.purposes.get(p).map(|p| p.name.get(lang))).collect();
+                    let names: Vec<&str> = c
+                        .purposes
+                        .iter()
+                        .filter_map(|p| self.policy.purposes.get(p).map(|p| p.name.get(lang)))
+                        .collect();
                     join_names(&names, lang)
                 };
                 let lifetime = match c.lifetime {
-                    CookieLifetime::Session => self.t("Tills du stänger webbläsaren", "Until you close the browser").to_owned(),
+                    CookieLifetime::Session => self
+                        .t(
+                            "Tills du stänger webbläsaren",
+                            "Until you close the browser",
+                        )
+                        .to_owned(),
                     CookieLifetime::For(p) => self.period(p),
                 };
-                let consent = if c.strictly_necessary { self.t("Nej", "No") } else { self.t("Ja", "Yes") };
-                vec![c.name.clone(), c.provider.clone(), purpose, lifetime, consent.to_owned()]
+                let consent = if c.strictly_necessary {
+                    self.t("Nej", "No")
+                } else {
+                    self.t("Ja", "Yes")
+                };
+                vec![
+                    c.name.clone(),
+                    c.provider.clone(),
+                    purpose,
+                    lifetime,
+                    consent.to_owned(),
+                ]
             })
             .collect();
         self.blocks.push(Block::Table {
-            caption: self.t("Cookies på vår webbplats", "Cookies on our website").to_owned(),
+            caption: self
+                .t("Cookies på vår webbplats", "Cookies on our website")
+                .to_owned(),
             head: vec![
                 self.t("Namn", "Name").to_owned(),
                 self.t("Leverantör", "Provider").to_owned(),
@@ -535,7 +704,11 @@ impl Builder<'_> {
     fn rights(&mut self) {
         let lang = self.lang;
         let c = &self.policy.controller;
-        self.h2("your-rights", "Du bestämmer över din data", "You decide over your data");
+        self.h2(
+            "your-rights",
+            "Du bestämmer över din data",
+            "You decide over your data",
+        );
         let consent: Vec<String> = self
             .policy
             .consent_purposes()
@@ -547,7 +720,11 @@ impl Builder<'_> {
                     .map(|(c, _)| self.category_name(c.as_str()))
                     .collect();
                 let cats: Vec<&str> = cats.iter().map(String::as_str).collect();
-                format!("{} ({})", lowercase_first(p.name.get(lang)), join_and(&cats, lang))
+                format!(
+                    "{} ({})",
+                    lowercase_first(p.name.get(lang)),
+                    join_and(&cats, lang)
+                )
             })
             .collect();
         if !consent.is_empty() {
@@ -576,7 +753,10 @@ impl Builder<'_> {
                 )
             ));
         }
-        self.h3("rights".into(), self.t("Dina rättigheter", "Your rights").to_owned());
+        self.h3(
+            "rights".into(),
+            self.t("Dina rättigheter", "Your rights").to_owned(),
+        );
         let items = vec![
             self.t("Rätt till tillgång: du kan få veta vilka uppgifter vi har om dig och få en kopia av dem.", "Access: you can learn which data we hold about you and get a copy."),
             self.t("Rätt till rättelse av felaktiga uppgifter.", "Rectification of inaccurate data."),
@@ -601,17 +781,36 @@ impl Builder<'_> {
             text("."),
         ]);
         if self.policy.purposes.values().any(|p| p.direct_marketing) {
-            self.h3("objection".into(), self.t("Rätt att invända mot direktmarknadsföring", "Right to object to direct marketing").to_owned());
+            self.h3(
+                "objection".into(),
+                self.t(
+                    "Rätt att invända mot direktmarknadsföring",
+                    "Right to object to direct marketing",
+                )
+                .to_owned(),
+            );
             self.plain(self.t(
                 "Du har rätt att när som helst invända mot att dina uppgifter används för direktmarknadsföring. Då slutar vi omedelbart att använda dem för det ändamålet.",
                 "You have the right to object at any time to your data being used for direct marketing. We then stop using it for that purpose at once.",
             ));
         }
-        self.h3("complaints".into(), self.t("Klagomål", "Complaints").to_owned());
+        self.h3(
+            "complaints".into(),
+            self.t("Klagomål", "Complaints").to_owned(),
+        );
         let sa = &c.supervisory_authority;
         self.para(vec![
-            text(format!("{} ", self.t("Du har rätt att lämna klagomål till tillsynsmyndigheten,", "You have the right to lodge a complaint with the supervisory authority,"))),
-            doc::Inline::Link { text: sa.name.clone(), href: sa.url.clone() },
+            text(format!(
+                "{} ",
+                self.t(
+                    "Du har rätt att lämna klagomål till tillsynsmyndigheten,",
+                    "You have the right to lodge a complaint with the supervisory authority,"
+                )
+            )),
+            doc::Inline::Link {
+                text: sa.name.clone(),
+                href: sa.url.clone(),
+            },
             text("."),
         ]);
     }
@@ -619,19 +818,41 @@ impl Builder<'_> {
 
 /// The sentence the notice uses for a retention rule.
 pub(crate) fn retention_sentence(policy: &Policy, rule: &RetentionRule, lang: Lang) -> String {
-    Builder { policy, lang, blocks: Vec::new() }.rule_sentence(rule)
+    Builder {
+        policy,
+        lang,
+        blocks: Vec::new(),
+    }
+    .rule_sentence(rule)
 }
 
 /// The notice's sentences for the statutory minimums.
 pub(crate) fn statutory_sentences(policy: &Policy, lang: Lang) -> Vec<String> {
-    let b = Builder { policy, lang, blocks: Vec::new() };
-    policy.statutory_minimums.iter().map(|m| b.statutory_sentence(m)).collect()
+    let b = Builder {
+        policy,
+        lang,
+        blocks: Vec::new(),
+    };
+    policy
+        .statutory_minimums
+        .iter()
+        .map(|m| b.statutory_sentence(m))
+        .collect()
 }
 
 fn ordinal(n: i16, lang: Lang) -> String {
-    const SV: [&str; 10] = ["första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde", "nionde", "tionde"];
-    const EN: [&str; 10] = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"];
-    let word = usize::try_from(n).ok().and_then(|i| i.checked_sub(1)).and_then(|i| lang.pick_slice(&SV, &EN).get(i).copied());
+    const SV: [&str; 10] = [
+        "första", "andra", "tredje", "fjärde", "femte", "sjätte", "sjunde", "åttonde", "nionde",
+        "tionde",
+    ];
+    const EN: [&str; 10] = [
+        "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth",
+        "tenth",
+    ];
+    let word = usize::try_from(n)
+        .ok()
+        .and_then(|i| i.checked_sub(1))
+        .and_then(|i| lang.pick_slice(&SV, &EN).get(i).copied());
     match (word, lang) {
         (Some(w), _) => w.to_owned(),
         (None, Lang::Sv) => format!("{n}:e"),
@@ -641,7 +862,11 @@ fn ordinal(n: i16, lang: Lang) -> String {
 
 /// The notice as a document, ready to write in any format.
 pub fn document(policy: &Policy, lang: Lang) -> Document {
-    let mut b = Builder { policy, lang, blocks: Vec::new() };
+    let mut b = Builder {
+        policy,
+        lang,
+        blocks: Vec::new(),
+    };
     if let Some(intro) = &policy.intro {
         b.plain(intro.get(lang));
     }
@@ -655,7 +880,11 @@ pub fn document(policy: &Policy, lang: Lang) -> Document {
     b.rights();
     Document {
         lang,
-        title: format!("{} – {}", lang.pick("Integritetspolicy", "Privacy policy"), policy.controller.name),
+        title: format!(
+            "{} – {}",
+            lang.pick("Integritetspolicy", "Privacy policy"),
+            policy.controller.name
+        ),
         blocks: b.blocks,
     }
 }

@@ -99,7 +99,9 @@ id_type!(
 
 /// Why a name is not an id.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{name}` is not a valid {what} id: use lowercase letters, digits and `-`, starting with a letter")]
+#[error(
+    "`{name}` is not a valid {what} id: use lowercase letters, digits and `-`, starting with a letter"
+)]
 pub struct IdError {
     pub name: String,
     pub what: &'static str,
@@ -162,7 +164,9 @@ impl LegalBasis {
             LegalBasis::LegalObligation => lang.pick("rättslig förpliktelse", "legal obligation"),
             LegalBasis::VitalInterest => lang.pick("grundläggande intresse", "vital interest"),
             LegalBasis::PublicTask => lang.pick("uppgift av allmänt intresse", "public task"),
-            LegalBasis::LegitimateInterest => lang.pick("berättigat intresse", "legitimate interest"),
+            LegalBasis::LegitimateInterest => {
+                lang.pick("berättigat intresse", "legitimate interest")
+            }
         }
     }
 
@@ -610,15 +614,24 @@ impl Policy {
     /// The retention rule that governs records of this category and kind:
     /// one that names the kind wins over the category-wide one.
     pub fn retention_rule(&self, category: &str, kind: &str) -> Option<&RetentionRule> {
-        let of_category = || self.retention.iter().filter(move |r| r.category.as_str() == category);
+        let of_category = || {
+            self.retention
+                .iter()
+                .filter(move |r| r.category.as_str() == category)
+        };
         of_category()
             .find(|r| r.kinds.iter().any(|k| k.as_str() == kind))
             .or_else(|| of_category().find(|r| !r.is_kind_specific()))
     }
 
     /// The kinds of a category, in file order.
-    pub fn kinds_of<'a>(&'a self, category: &'a str) -> impl Iterator<Item = (&'a KindId, &'a Kind)> + 'a {
-        self.kinds.iter().filter(move |(_, k)| k.category.as_str() == category)
+    pub fn kinds_of<'a>(
+        &'a self,
+        category: &'a str,
+    ) -> impl Iterator<Item = (&'a KindId, &'a Kind)> + 'a {
+        self.kinds
+            .iter()
+            .filter(move |(_, k)| k.category.as_str() == category)
     }
 
     /// The recipients that receive a category for a purpose.
@@ -635,6 +648,8 @@ impl Policy {
 
     /// The purposes any part of which rests on consent.
     pub fn consent_purposes(&self) -> impl Iterator<Item = (&PurposeId, &Purpose)> {
-        self.purposes.iter().filter(|(_, p)| p.rests_on(LegalBasis::Consent))
+        self.purposes
+            .iter()
+            .filter(|(_, p)| p.rests_on(LegalBasis::Consent))
     }
 }

@@ -167,7 +167,10 @@ pub(super) enum RawAppliesTo {
 pub(super) struct RawStatutoryMinimum {
     pub id: S,
     pub law: String,
-    #[allow(dead_code, reason = "one value today; the field is required so the file says what it means")]
+    #[allow(
+        dead_code,
+        reason = "one value today; the field is required so the file says what it means"
+    )]
     pub applies_to: RawAppliesTo,
     pub years_after_fiscal_year: Spanned<i64>,
 }

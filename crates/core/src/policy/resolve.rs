@@ -30,10 +30,10 @@ fn syntax_error(e: &toml::de::Error, text: &str) -> Diagnostic {
     let span = e.span().unwrap_or(0..0);
     let message = e.message().trim().to_owned();
     let mut d = Diagnostic::error("syntax", first_line_lowercase(&message), span.clone());
-    if let Some(rest) = message.split_once('\n').map(|(_, rest)| rest.trim()) {
-        if !rest.is_empty() {
-            d = d.with_help(rest.to_owned());
-        }
+    if let Some(rest) = message.split_once('\n').map(|(_, rest)| rest.trim())
+        && !rest.is_empty()
+    {
+        d = d.with_help(rest.to_owned());
     }
     if message.starts_with("unknown field") {
         d = d.with_help(
@@ -46,7 +46,11 @@ fn syntax_error(e: &toml::de::Error, text: &str) -> Diagnostic {
 }
 
 fn first_line_lowercase(message: &str) -> String {
-    let line = message.lines().next().unwrap_or(message).trim_end_matches('.');
+    let line = message
+        .lines()
+        .next()
+        .unwrap_or(message)
+        .trim_end_matches('.');
     let mut chars = line.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
@@ -74,7 +78,9 @@ fn distance(a: &str, b: &str) -> usize {
         }
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            let (Some(&left), Some(&up)) = (row.get(j), row.get(j + 1)) else { break };
+            let (Some(&left), Some(&up)) = (row.get(j), row.get(j + 1)) else {
+                break;
+            };
             let value = (prev + cost).min(left + 1).min(up + 1);
             prev = up;
             if let Some(cell) = row.get_mut(j + 1) {
@@ -106,7 +112,13 @@ impl Resolver {
     }
 
     /// A reference to something declared in `known`.
-    fn refer<K, V>(&mut self, name: &S, known: &IndexMap<K, V>, what: &str, table: &str) -> Option<K>
+    fn refer<K, V>(
+        &mut self,
+        name: &S,
+        known: &IndexMap<K, V>,
+        what: &str,
+        table: &str,
+    ) -> Option<K>
     where
         K: Borrow<str> + Hash + Eq + Clone,
     {
@@ -140,15 +152,27 @@ impl Resolver {
 
     fn duplicate(&mut self, what: &str, name: &S) {
         self.error(
-            Diagnostic::error("duplicate-id", format!("{what} `{}` is declared twice", name.get_ref()), name.span())
-                .with_help(format!("give each {what} its own id")),
+            Diagnostic::error(
+                "duplicate-id",
+                format!("{what} `{}` is declared twice", name.get_ref()),
+                name.span(),
+            )
+            .with_help(format!("give each {what} its own id")),
         );
     }
 
     /// Checks that `purpose` gives `category` a legal basis; `user` says
     /// what uses the pair.
-    fn require_basis(&mut self, purposes: &IndexMap<PurposeId, Purpose>, purpose: &PurposeId, category: &S, user: &str) {
-        let Some(p) = purposes.get(purpose) else { return };
+    fn require_basis(
+        &mut self,
+        purposes: &IndexMap<PurposeId, Purpose>,
+        purpose: &PurposeId,
+        category: &S,
+        user: &str,
+    ) {
+        let Some(p) = purposes.get(purpose) else {
+            return;
+        };
         if p.basis.contains_key(category.get_ref().as_str()) || self.incomplete.contains(purpose) {
             return;
         }
@@ -209,10 +233,15 @@ impl Resolver {
             self.error(
                 Diagnostic::error(
                     "format-version",
-                    format!("this tillit reads policy format {FORMAT}, not {}", raw.format.get_ref()),
+                    format!(
+                        "this tillit reads policy format {FORMAT}, not {}",
+                        raw.format.get_ref()
+                    ),
                     raw.format.span(),
                 )
-                .with_help(format!("set `format = {FORMAT}`, or use the tillit release that wrote this file")),
+                .with_help(format!(
+                    "set `format = {FORMAT}`, or use the tillit release that wrote this file"
+                )),
             );
         }
         let controller = self.controller(raw.controller);
@@ -257,8 +286,11 @@ impl Resolver {
         let mut kinds = IndexMap::new();
         for (name, k) in raw.kinds {
             let category = self.refer(&k.category, &categories, "category", "categories");
-            let kind_sources: Vec<SourceId> =
-                k.sources.iter().filter_map(|s| self.refer(s, &sources, "source", "sources")).collect();
+            let kind_sources: Vec<SourceId> = k
+                .sources
+                .iter()
+                .filter_map(|s| self.refer(s, &sources, "source", "sources"))
+                .collect();
             if let (Some(id), Some(category)) = (self.declare(&name, KindId::parse), category) {
                 kinds.insert(
                     id,
@@ -276,21 +308,37 @@ impl Resolver {
         for (name, s) in raw.states {
             let opens = self.refer(&s.opens, &events, "event", "events");
             let closes = self.refer(&s.closes, &events, "event", "events");
-            if let (Some(opens), Some(closes)) = (&opens, &closes) {
-                if opens == closes {
-                    self.bad_value(
+            if let (Some(opens), Some(closes)) = (&opens, &closes)
+                && opens == closes
+            {
+                self.bad_value(
                         s.closes.span(),
                         format!("state `{}` opens and closes on the same event", name.get_ref()),
                         Some("a state lasts from one event to another, e.g. contract-start to contract-end"),
                     );
-                }
             }
-            if let (Some(id), Some(opens), Some(closes)) = (self.declare(&name, StateId::parse), opens, closes) {
-                states.insert(id, State { name: s.name, opens, closes, scope: s.scope });
+            if let (Some(id), Some(opens), Some(closes)) =
+                (self.declare(&name, StateId::parse), opens, closes)
+            {
+                states.insert(
+                    id,
+                    State {
+                        name: s.name,
+                        opens,
+                        closes,
+                        scope: s.scope,
+                    },
+                );
             }
         }
-        let (retention, statutory_minimums) =
-            self.retention(raw.retention, raw.statutory_minimum, &categories, &kinds, &states, &events);
+        let (retention, statutory_minimums) = self.retention(
+            raw.retention,
+            raw.statutory_minimum,
+            &categories,
+            &kinds,
+            &states,
+            &events,
+        );
         let recipients = self.recipients(raw.recipients, &purposes, &categories);
         let roles = self.roles(raw.roles, &purposes);
         let cookies = self.cookies(raw.cookies, &purposes);
@@ -320,7 +368,10 @@ impl Resolver {
             recipients,
             roles,
             security: raw.security.into_iter().map(|s| s.measure).collect(),
-            website: Website { ip_masking: raw.website.ip_masking, suppress_below },
+            website: Website {
+                ip_masking: raw.website.ip_masking,
+                suppress_below,
+            },
             cookies,
         })
     }
@@ -352,7 +403,10 @@ impl Resolver {
             phone: c.phone,
             country: country?,
             fiscal_year_end: fiscal_year_end?,
-            dpo: c.dpo.map(|d| Contact { name: d.name, email: d.email }),
+            dpo: c.dpo.map(|d| Contact {
+                name: d.name,
+                email: d.email,
+            }),
             supervisory_authority: SupervisoryAuthority {
                 name: c.supervisory_authority.name,
                 url: c.supervisory_authority.url,
@@ -388,7 +442,9 @@ impl Resolver {
                     .with_help("name each category the purpose processes with its basis, e.g. `basis = { customer = \"contract\" }`"),
                 );
             }
-            let withdraw_via = p.withdraw_via.unwrap_or_else(|| consent.withdraw_via.clone());
+            let withdraw_via = p
+                .withdraw_via
+                .unwrap_or_else(|| consent.withdraw_via.clone());
             if basis.values().any(|b| *b == LegalBasis::Consent) && withdraw_via.is_empty() {
                 self.error(
                     Diagnostic::error(
@@ -413,7 +469,9 @@ impl Resolver {
                     None
                 }
             });
-            let Some(id) = self.declare(&name, PurposeId::parse) else { continue };
+            let Some(id) = self.declare(&name, PurposeId::parse) else {
+                continue;
+            };
             if !complete || basis.is_empty() {
                 self.incomplete.push(id.clone());
             }
@@ -426,7 +484,10 @@ impl Resolver {
                     legitimate_interest: p.legitimate_interest,
                     anonymised_only: p.anonymised_only,
                     direct_marketing: p.direct_marketing,
-                    channels_span: p.channels.as_ref().map_or_else(|| name.span(), Spanned::span),
+                    channels_span: p
+                        .channels
+                        .as_ref()
+                        .map_or_else(|| name.span(), Spanned::span),
                     channels: p.channels.map(Spanned::into_inner).unwrap_or_default(),
                     email_exception: p.email_exception,
                     withdraw_via,
@@ -461,7 +522,10 @@ impl Resolver {
                 }
             }
         };
-        Some(Deadline { after: expr.after, anchor })
+        Some(Deadline {
+            after: expr.after,
+            anchor,
+        })
     }
 
     fn retention(
@@ -485,44 +549,62 @@ impl Resolver {
             let category = self.refer(&r.category, categories, "category", "categories");
             let mut rule_kinds = Vec::new();
             for k in &r.kinds {
-                let Some(kind) = self.refer(k, kinds, "kind", "kinds") else { continue };
-                if let (Some(category), Some(decl)) = (&category, kinds.get(&kind)) {
-                    if &decl.category != category {
-                        self.error(
-                            Diagnostic::error(
-                                "kind-outside-category",
-                                format!("kind `{kind}` belongs to category `{}`, not `{category}`", decl.category),
-                                k.span(),
-                            )
-                            .with_help("a retention rule governs kinds of its own category only"),
-                        );
-                        continue;
-                    }
+                let Some(kind) = self.refer(k, kinds, "kind", "kinds") else {
+                    continue;
+                };
+                if let (Some(category), Some(decl)) = (&category, kinds.get(&kind))
+                    && &decl.category != category
+                {
+                    self.error(
+                        Diagnostic::error(
+                            "kind-outside-category",
+                            format!(
+                                "kind `{kind}` belongs to category `{}`, not `{category}`",
+                                decl.category
+                            ),
+                            k.span(),
+                        )
+                        .with_help("a retention rule governs kinds of its own category only"),
+                    );
+                    continue;
                 }
                 if let Some(other) = kind_owner.insert(kind.to_string(), r.id.get_ref().clone()) {
                     self.ambiguous(&format!("kind `{kind}`"), &other, k);
                 }
                 rule_kinds.push(kind);
             }
-            if r.kinds.is_empty() {
-                if let Some(other) = category_owner.insert(r.category.get_ref().clone(), r.id.get_ref().clone()) {
-                    self.ambiguous(&format!("category `{}`", r.category.get_ref()), &other, &r.category);
-                }
+            if r.kinds.is_empty()
+                && let Some(other) =
+                    category_owner.insert(r.category.get_ref().clone(), r.id.get_ref().clone())
+            {
+                self.ambiguous(
+                    &format!("category `{}`", r.category.get_ref()),
+                    &other,
+                    &r.category,
+                );
             }
-            let keep_while = r.keep_while.as_ref().and_then(|s| self.refer(s, states, "state", "states"));
+            let keep_while = r
+                .keep_while
+                .as_ref()
+                .and_then(|s| self.refer(s, states, "state", "states"));
             let anonymise = r.anonymise.as_ref().and_then(|s| self.deadline(s, events));
             let erase = r.erase.as_ref().and_then(|s| self.deadline(s, events));
             if r.anonymise.is_none() && r.erase.is_none() {
                 self.error(
                     Diagnostic::error(
                         "missing-action",
-                        format!("retention rule `{}` says neither when to erase nor when to anonymise", r.id.get_ref()),
+                        format!(
+                            "retention rule `{}` says neither when to erase nor when to anonymise",
+                            r.id.get_ref()
+                        ),
                         r.id.span(),
                     )
                     .with_help("add e.g. `erase = \"24 months after contract-end\"`"),
                 );
             }
-            let Some(id) = self.declare(&r.id, RuleId::parse) else { continue };
+            let Some(id) = self.declare(&r.id, RuleId::parse) else {
+                continue;
+            };
             let Some(category) = category else { continue };
             rules.push(RetentionRule {
                 id,
@@ -554,7 +636,11 @@ impl Resolver {
                 self.bad_value(m.id.span(), "a statutory minimum must name its law", None);
             }
             if let (Some(id), Some(years)) = (self.declare(&m.id, RuleId::parse), years) {
-                statutory.push(StatutoryMinimum { id, law: m.law, years_after_fiscal_year: years });
+                statutory.push(StatutoryMinimum {
+                    id,
+                    law: m.law,
+                    years_after_fiscal_year: years,
+                });
             }
         }
         (rules, statutory)
@@ -567,7 +653,9 @@ impl Resolver {
                 format!("{what} is governed by two retention rules, `{other}` and this one"),
                 at.span(),
             )
-            .with_help("each record must have exactly one rule: merge them, or name the kinds apart"),
+            .with_help(
+                "each record must have exactly one rule: merge them, or name the kinds apart",
+            ),
         );
     }
 
@@ -579,23 +667,38 @@ impl Resolver {
     ) -> IndexMap<RecipientId, Recipient> {
         let mut recipients = IndexMap::new();
         for (name, r) in raw {
-            let rp: Vec<PurposeId> =
-                r.purposes.iter().filter_map(|p| self.refer(p, purposes, "purpose", "purposes")).collect();
+            let rp: Vec<PurposeId> = r
+                .purposes
+                .iter()
+                .filter_map(|p| self.refer(p, purposes, "purpose", "purposes"))
+                .collect();
             let mut rc = Vec::new();
             for c in &r.categories {
-                let Some(category) = self.refer(c, categories, "category", "categories") else { continue };
-                let served = rp.iter().any(|p| purposes.get(p).is_some_and(|p| p.basis.contains_key(&category)));
-                if !served {
-                    if let Some(first) = rp.first() {
-                        self.require_basis(purposes, first, c, &format!("recipient `{}`", name.get_ref()));
-                    }
+                let Some(category) = self.refer(c, categories, "category", "categories") else {
+                    continue;
+                };
+                let served = rp.iter().any(|p| {
+                    purposes
+                        .get(p)
+                        .is_some_and(|p| p.basis.contains_key(&category))
+                });
+                if !served && let Some(first) = rp.first() {
+                    self.require_basis(
+                        purposes,
+                        first,
+                        c,
+                        &format!("recipient `{}`", name.get_ref()),
+                    );
                 }
                 rc.push(category);
             }
             if r.purposes.is_empty() || r.categories.is_empty() {
                 self.bad_value(
                     name.span(),
-                    format!("recipient `{}` must name the purposes and categories it receives data for", name.get_ref()),
+                    format!(
+                        "recipient `{}` must name the purposes and categories it receives data for",
+                        name.get_ref()
+                    ),
                     Some("add `purposes = [...]` and `categories = [...]`"),
                 );
             }
@@ -611,7 +714,11 @@ impl Resolver {
             }
             let mut transfers = Vec::new();
             for t in &r.transfers {
-                let span = t.get_ref().mechanism.as_ref().map_or_else(|| t.span(), Spanned::span);
+                let span = t
+                    .get_ref()
+                    .mechanism
+                    .as_ref()
+                    .map_or_else(|| t.span(), Spanned::span);
                 let country = self.country(&t.get_ref().country);
                 let since = self.date(&t.get_ref().since);
                 if let (Some(country), Some(since)) = (country, since) {
@@ -644,34 +751,61 @@ impl Resolver {
         recipients
     }
 
-    fn roles(&mut self, raw: IndexMap<S, raw::RawRole>, purposes: &IndexMap<PurposeId, Purpose>) -> IndexMap<RoleId, Role> {
+    fn roles(
+        &mut self,
+        raw: IndexMap<S, raw::RawRole>,
+        purposes: &IndexMap<PurposeId, Purpose>,
+    ) -> IndexMap<RoleId, Role> {
         let mut roles = IndexMap::new();
         for (name, r) in raw {
             let mut access = IndexMap::new();
             for (purpose, cats) in &r.access {
-                let Some(purpose) = self.refer(purpose, purposes, "purpose", "purposes") else { continue };
+                let Some(purpose) = self.refer(purpose, purposes, "purpose", "purposes") else {
+                    continue;
+                };
                 let mut granted = Vec::new();
                 for c in cats {
-                    let Some(p) = purposes.get(&purpose) else { continue };
+                    let Some(p) = purposes.get(&purpose) else {
+                        continue;
+                    };
                     match p.basis.get_key_value(c.get_ref().as_str()) {
                         Some((category, _)) => granted.push(category.clone()),
-                        None => self.require_basis(purposes, &purpose, c, &format!("role `{}`", name.get_ref())),
+                        None => self.require_basis(
+                            purposes,
+                            &purpose,
+                            c,
+                            &format!("role `{}`", name.get_ref()),
+                        ),
                     }
                 }
                 access.insert(purpose, granted);
             }
             if let Some(id) = self.declare(&name, RoleId::parse) {
-                roles.insert(id, Role { name: r.name, access, administers: r.administers });
+                roles.insert(
+                    id,
+                    Role {
+                        name: r.name,
+                        access,
+                        administers: r.administers,
+                    },
+                );
             }
         }
         roles
     }
 
-    fn cookies(&mut self, raw: IndexMap<S, raw::RawCookie>, purposes: &IndexMap<PurposeId, Purpose>) -> Vec<Cookie> {
+    fn cookies(
+        &mut self,
+        raw: IndexMap<S, raw::RawCookie>,
+        purposes: &IndexMap<PurposeId, Purpose>,
+    ) -> Vec<Cookie> {
         let mut cookies = Vec::new();
         for (name, c) in raw {
-            let cp: Vec<PurposeId> =
-                c.purposes.iter().filter_map(|p| self.refer(p, purposes, "purpose", "purposes")).collect();
+            let cp: Vec<PurposeId> = c
+                .purposes
+                .iter()
+                .filter_map(|p| self.refer(p, purposes, "purpose", "purposes"))
+                .collect();
             if c.strictly_necessary != c.purposes.is_empty() {
                 self.bad_value(
                     name.span(),
@@ -703,11 +837,17 @@ impl Resolver {
 /// A Swedish organisation number: ten digits, `NNNNNN-NNNN`, whose last
 /// digit is the Luhn check digit of the other nine.
 fn org_number_is_valid(s: &str) -> bool {
-    let Some((head, tail)) = s.split_once('-') else { return false };
+    let Some((head, tail)) = s.split_once('-') else {
+        return false;
+    };
     if head.len() != 6 || tail.len() != 4 {
         return false;
     }
-    let digits: Option<Vec<u32>> = head.chars().chain(tail.chars()).map(|c| c.to_digit(10)).collect();
+    let digits: Option<Vec<u32>> = head
+        .chars()
+        .chain(tail.chars())
+        .map(|c| c.to_digit(10))
+        .collect();
     let Some(digits) = digits else { return false };
     let sum: u32 = digits
         .iter()
@@ -717,7 +857,7 @@ fn org_number_is_valid(s: &str) -> bool {
             v / 10 + v % 10
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 #[cfg(test)]

@@ -1,0 +1,302 @@
+//! `tillit` run as a user runs it: real files, real exit codes, real output.
+#![allow(clippy::panic, clippy::indexing_slicing, reason = "tests fail loudly")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const WINSTON: &str = include_str!("../../../examples/winston/policy.toml");
+
+fn winston_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/winston/policy.toml")
+}
+
+fn tillit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tillit"))
+        .args(args)
+        .env_remove("TILLIT_POLICY")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tillit: {e}"))
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A temporary policy file with `text`.
+fn policy_file(dir: &tempfile::TempDir, text: &str) -> String {
+    let path = dir.path().join("policy.toml");
+    std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+    path.display().to_string()
+}
+
+#[test]
+fn check_passes_winston_with_one_warning_naming_privacy_shield_and_schrems_ii() {
+    let p = winston_path();
+    let out = tillit(&[
+        "check",
+        "--policy",
+        &p.display().to_string(),
+        "--at",
+        "2026-11-25",
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert_eq!(text.matches("⚠").count(), 1, "{text}");
+    assert!(
+        text.contains("Privacy Shield") && text.contains("Schrems II"),
+        "{text}"
+    );
+    assert!(text.contains("0 errors, 1 warning"), "{text}");
+}
+
+#[test]
+fn deny_warnings_fails_on_the_privacy_shield() {
+    let p = winston_path().display().to_string();
+    let out = tillit(&[
+        "check",
+        "--policy",
+        &p,
+        "--deny-warnings",
+        "--at",
+        "2026-11-25",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).contains("denied by --deny-warnings"));
+    // Judged by the law of a day before Schrems II, there is nothing to deny.
+    let before = tillit(&[
+        "check",
+        "--policy",
+        &p,
+        "--deny-warnings",
+        "--at",
+        "2020-07-15",
+    ]);
+    assert_eq!(before.status.code(), Some(0), "{}", stdout(&before));
+}
+
+#[test]
+fn check_json_gives_the_same_finding_machine_readably() {
+    let p = winston_path().display().to_string();
+    let out = tillit(&[
+        "check",
+        "--policy",
+        &p,
+        "--json",
+        "--at",
+        "2026-11-25T12:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let json: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["errors"], 0);
+    assert_eq!(json["warnings"], 1);
+    assert_eq!(json["at"], "2026-11-25");
+    let d = &json["diagnostics"][0];
+    assert_eq!(d["code"], "invalid-transfer-mechanism");
+    assert_eq!(d["severity"], "warning");
+    let line = d["line"].as_u64().unwrap_or(0) as usize;
+    assert!(
+        WINSTON
+            .lines()
+            .nth(line - 1)
+            .is_some_and(|l| l.contains("privacy-shield")),
+        "line {line}"
+    );
+    assert!(
+        d["source_line"]
+            .as_str()
+            .is_some_and(|l| l.contains("privacy-shield"))
+    );
+}
+
+#[test]
+fn an_unknown_category_exits_1_and_names_file_line_col() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let broken = WINSTON.replacen(
+        "basis = { customer = \"contract\" }",
+        "basis = { kund = \"contract\" }",
+        1,
+    );
+    let path = policy_file(&dir, &broken);
+    let line = broken
+        .lines()
+        .position(|l| l.contains("kund = \"contract\""))
+        .unwrap_or(0)
+        + 1;
+    let column = broken
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.find("kund ="))
+        .unwrap_or(0)
+        + 1;
+    let out = tillit(&["check", "--policy", &path]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("{path}:{line}:{column}")),
+        "expected {path}:{line}:{column} in\n{text}"
+    );
+    assert!(text.contains("unknown category `kund`"), "{text}");
+    assert!(text.contains("known: customer, traffic"), "{text}");
+
+    let json = tillit(&["check", "--policy", &path, "--json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(v["diagnostics"][0]["line"], line);
+    assert_eq!(v["diagnostics"][0]["column"], column);
+}
+
+#[test]
+fn a_broken_policy_renders_no_notice() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let path = policy_file(
+        &dir,
+        &WINSTON.replacen("[purposes.security]", "[purposes.security", 1),
+    );
+    let out = tillit(&["notice", "--policy", &path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        out.stdout.is_empty(),
+        "nothing on stdout when the policy is broken"
+    );
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("{path}:")) && err.contains("unclosed table"),
+        "{err}"
+    );
+}
+
+#[test]
+fn notice_renders_every_language_and_format() {
+    let p = winston_path().display().to_string();
+    let html = tillit(&["notice", "--policy", &p, "--lang", "sv", "--format", "html"]);
+    assert_eq!(html.status.code(), Some(0));
+    assert!(stdout(&html).contains("<html lang=\"sv\">"));
+    assert!(stdout(&html).contains("Integritetspolicy – Winston AB"));
+    let md = tillit(&["notice", "--policy", &p, "--lang", "en", "--format", "md"]);
+    assert!(stdout(&md).starts_with("# Privacy policy – Winston AB\n"));
+    let json = tillit(&["notice", "--policy", &p, "--lang", "en", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(v["language"], "en");
+    assert_eq!(
+        v["purposes"][0]["processing"][0]["dpv:hasLegalBasis"],
+        "dpv:Contract"
+    );
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out_file = dir.path().join("privacy.html");
+    let written = tillit(&[
+        "notice",
+        "--policy",
+        &p,
+        "--format",
+        "html",
+        "--out",
+        &out_file.display().to_string(),
+    ]);
+    assert_eq!(written.status.code(), Some(0));
+    assert!(written.stdout.is_empty());
+    let page = std::fs::read_to_string(&out_file).unwrap_or_default();
+    assert_eq!(page, stdout(&html), "--out writes what stdout would show");
+}
+
+#[test]
+fn ropa_prints_the_record_of_processing() {
+    let p = winston_path().display().to_string();
+    let csv = tillit(&["ropa", "--policy", &p, "--format", "csv"]);
+    assert_eq!(csv.status.code(), Some(0));
+    let text = stdout(&csv);
+    assert!(text.starts_with("Purpose,Category,Legal basis,"), "{text}");
+    assert_eq!(
+        text.lines().count(),
+        1 + 10,
+        "a row per purpose and category"
+    );
+    let json = tillit(&["ropa", "--policy", &p, "--format", "json", "--lang", "sv"]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap_or_default();
+    assert_eq!(v["controller"], "Winston AB");
+    assert_eq!(v["activities"].as_array().map(Vec::len), Some(10));
+    let md = tillit(&["ropa", "--policy", &p]);
+    assert!(stdout(&md).contains("Record of processing activities (GDPR Article 30)"));
+}
+
+#[test]
+fn init_writes_the_starter_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let target = dir.path().join("winston");
+    let t = target.display().to_string();
+    let out = tillit(&["init", &t]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("tillit check"),
+        "says what to do next"
+    );
+    let written = std::fs::read_to_string(target.join("policy.toml")).unwrap_or_default();
+    assert_eq!(written, WINSTON);
+    let again = tillit(&["init", &t]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(stderr(&again).contains("--force"));
+    assert_eq!(tillit(&["init", &t, "--force"]).status.code(), Some(0));
+    let check = tillit(&[
+        "check",
+        "--policy",
+        &target.join("policy.toml").display().to_string(),
+    ]);
+    assert_eq!(check.status.code(), Some(0));
+}
+
+#[test]
+fn the_policy_can_come_from_the_environment() {
+    let out = Command::new(env!("CARGO_BIN_EXE_tillit"))
+        .args(["check", "--json"])
+        .env("TILLIT_POLICY", winston_path())
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_command_lines_and_missing_files_are_clear_errors() {
+    let missing = tillit(&["check", "--policy", "/nonexistent/policy.toml"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let err = stderr(&missing);
+    assert!(
+        err.contains("cannot read the policy file `/nonexistent/policy.toml`")
+            && err.contains("tillit init"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"));
+
+    let bad_date = tillit(&["check", "--at", "next tuesday"]);
+    assert_eq!(bad_date.status.code(), Some(2));
+    assert!(
+        stderr(&bad_date).contains("is not a date or time"),
+        "{}",
+        stderr(&bad_date)
+    );
+
+    let bad_lang = tillit(&["notice", "--lang", "de"]);
+    assert_eq!(bad_lang.status.code(), Some(2));
+    assert!(
+        stderr(&bad_lang).contains("possible values: sv, en"),
+        "{}",
+        stderr(&bad_lang)
+    );
+
+    let help = tillit(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(stdout(&help).contains("Exit codes"));
+    let check_help = tillit(&["check", "--help"]);
+    assert!(stdout(&check_help).contains("--deny-warnings"));
+}
