@@ -23,25 +23,22 @@ pub fn read_policy_file(path: &Path) -> anyhow::Result<SourceFile> {
     Ok(SourceFile::new(path.display().to_string(), text))
 }
 
-/// Reads and resolves the policy; on errors, shows them on stderr.
-pub fn load_policy(path: &Path) -> anyhow::Result<Result<Policy, ()>> {
+/// Reads and resolves the policy; on errors, shows them on stderr and
+/// fails.
+pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
     let file = read_policy_file(path)?;
-    match Policy::parse(&file) {
-        Ok(policy) => Ok(Ok(policy)),
-        Err(errors) => {
-            eprint!(
-                "{}",
-                diagnostics::render(&file, &errors, diagnostics::stderr_is_terminal())
-            );
-            eprintln!(
-                "error: `{}` has {} error{}; run `tillit check` for details",
-                file.name(),
-                errors.len(),
-                if errors.len() == 1 { "" } else { "s" }
-            );
-            Ok(Err(()))
-        }
-    }
+    Policy::parse(&file).map_err(|errors| {
+        eprint!(
+            "{}",
+            diagnostics::render(&file, &errors, diagnostics::stderr_is_terminal())
+        );
+        let n = errors.len();
+        anyhow::anyhow!(
+            "`{}` has {n} error{}; run `tillit check` for details",
+            file.name(),
+            if n == 1 { "" } else { "s" }
+        )
+    })
 }
 
 /// Writes `content` to `out`, or to stdout when `out` is `None`.

@@ -52,9 +52,7 @@ pub struct Args {
 }
 
 pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let Ok(policy) = load_policy(policy)? else {
-        return Ok(ExitCode::FAILURE);
-    };
+    let policy = load_policy(policy)?;
     let lang = args.lang.into();
     let rendered = match args.format {
         Format::Md => notice::markdown(&policy, lang),

@@ -35,9 +35,7 @@ pub struct Args {
 }
 
 pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let Ok(policy) = load_policy(policy)? else {
-        return Ok(ExitCode::FAILURE);
-    };
+    let policy = load_policy(policy)?;
     let lang = args.lang.into();
     let record = ropa::record(&policy, lang);
     let rendered = match args.format {
