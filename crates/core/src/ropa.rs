@@ -117,7 +117,10 @@ pub fn record(policy: &Policy, lang: Lang) -> Record {
         controller: c.name.clone(),
         organisation_number: c.org_number.clone(),
         controller_contact: c.email.clone(),
-        dpo: c.dpo.as_ref().map(|d| format!("{} <{}>", d.name, d.email)),
+        dpo: c.dpo.as_ref().map(|d| match &d.name {
+            Some(name) => format!("{name} <{}>", d.email),
+            None => d.email.clone(),
+        }),
         activities,
         security_measures: policy
             .security

@@ -177,18 +177,25 @@ impl Document {
                 _ => None,
             })
             .collect();
-        if !toc.is_empty() {
+        let mut toc_pending = !toc.is_empty();
+        let write_toc = |out: &mut String| {
             let label = lang.pick("Innehåll", "Contents");
             let _ = writeln!(
                 out,
                 "<nav aria-label=\"{label}\">\n<h2 class=\"toc\">{label}</h2>\n<ul>"
             );
-            for (id, text) in toc {
+            for (id, text) in &toc {
                 let _ = writeln!(out, "<li><a href=\"#{id}\">{}</a></li>", html_escape(text));
             }
             out.push_str("</ul>\n</nav>\n");
-        }
+        };
         for block in &self.blocks {
+            // The contents come after the opening paragraphs, before the
+            // first section.
+            if toc_pending && matches!(block, Block::Heading { level: 2, .. }) {
+                write_toc(&mut out);
+                toc_pending = false;
+            }
             match block {
                 Block::Heading { level, id, text } => {
                     let _ = writeln!(

@@ -161,9 +161,11 @@ impl Builder<'_> {
         if let Some(dpo) = &c.dpo {
             items.push(vec![
                 text(format!(
-                    "{}: {}, ",
+                    "{}: {}",
                     self.t("Dataskyddsombud", "Data protection officer"),
                     dpo.name
+                        .as_ref()
+                        .map_or_else(String::new, |n| format!("{n}, "))
                 )),
                 doc::Inline::Link {
                     text: dpo.email.clone(),

@@ -326,7 +326,8 @@ pub struct Controller {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Contact {
-    pub name: String,
+    /// A person or function; the e-mail is enough.
+    pub name: Option<String>,
     pub email: String,
 }
 

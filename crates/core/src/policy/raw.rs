@@ -71,7 +71,7 @@ pub(super) struct RawController {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawContact {
-    pub name: String,
+    pub name: Option<String>,
     pub email: String,
 }
 
