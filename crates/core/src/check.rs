@@ -59,6 +59,7 @@ pub fn lint(policy: &Policy, at: Date) -> Vec<Diagnostic> {
     electronic_marketing(policy, &mut out);
     indirect_sources(policy, &mut out);
     cookies(policy, &mut out);
+    purpose_limitation(policy, &mut out);
     out.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     out
 }
@@ -292,6 +293,39 @@ fn cookies(policy: &Policy, out: &mut Vec<Diagnostic>) {
                     c.span.clone(),
                 )
                 .with_help("storing or reading a cookie that is not strictly necessary needs consent (lag 2022:482, 9 kap. 28 §)"),
+            );
+        }
+    }
+}
+
+fn purpose_limitation(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for (id, category) in &policy.categories {
+        if !policy.purposes.values().any(|p| p.basis.contains_key(id)) {
+            out.push(
+                Diagnostic::warning(
+                    "category-without-purpose",
+                    format!("category `{id}` is collected, but no purpose processes it"),
+                    category.span.clone(),
+                )
+                .with_help("personal data is collected only for specified purposes (GDPR Art. 5(1)(b)): give a purpose a basis for it, or stop collecting it"),
+            );
+        }
+    }
+    if policy.roles.is_empty() {
+        return;
+    }
+    for (id, purpose) in &policy.purposes {
+        if !policy.roles.values().any(|r| r.access.contains_key(id)) {
+            out.push(
+                Diagnostic::warning(
+                    "purpose-without-role",
+                    format!("no role may process data for purpose `{id}`"),
+                    purpose.span.clone(),
+                )
+                .with_help(format!(
+                    "grant it to the roles that need it, e.g. `access = {{ {id} = [\"{}\"] }}`, or remove the purpose",
+                    purpose.basis.keys().next().map_or("category", |c| c.as_str())
+                )),
             );
         }
     }

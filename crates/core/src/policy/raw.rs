@@ -60,7 +60,7 @@ pub(super) struct RawController {
     pub name: String,
     pub org_number: S,
     pub address: Option<String>,
-    pub email: String,
+    pub email: S,
     pub phone: Option<String>,
     pub country: S,
     pub fiscal_year_end: S,
@@ -72,14 +72,14 @@ pub(super) struct RawController {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawContact {
     pub name: Option<String>,
-    pub email: String,
+    pub email: S,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub(super) struct RawAuthority {
     pub name: String,
-    pub url: String,
+    pub url: S,
 }
 
 #[derive(Deserialize)]

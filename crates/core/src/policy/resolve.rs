@@ -376,6 +376,42 @@ impl Resolver {
         })
     }
 
+    /// An e-mail address people can write to: one `@`, text on both
+    /// sides, a dot in the domain, no spaces.
+    fn email(&mut self, s: &S) -> Option<String> {
+        let e = s.get_ref();
+        let ok = e.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains('@')
+        }) && !e.contains(char::is_whitespace);
+        if !ok {
+            self.bad_value(
+                s.span(),
+                format!("`{e}` is not an e-mail address"),
+                Some("the notice links to it: write e.g. integritet@example.se"),
+            );
+        }
+        ok.then(|| e.clone())
+    }
+
+    fn url(&mut self, s: &S) -> Option<String> {
+        let u = s.get_ref();
+        let ok = (u.starts_with("https://") || u.starts_with("http://"))
+            && u.len() > 8
+            && !u.contains(char::is_whitespace);
+        if !ok {
+            self.bad_value(
+                s.span(),
+                format!("`{u}` is not a web address"),
+                Some("write the full address, e.g. https://www.imy.se"),
+            );
+        }
+        ok.then(|| u.clone())
+    }
+
     fn controller(&mut self, c: raw::RawController) -> Option<Controller> {
         let org_number = c.org_number.get_ref();
         let org_ok = org_number_is_valid(org_number);
@@ -387,6 +423,9 @@ impl Resolver {
             );
         }
         let country = self.country(&c.country);
+        let email = self.email(&c.email);
+        let dpo_email = c.dpo.as_ref().map(|d| self.email(&d.email));
+        let authority_url = self.url(&c.supervisory_authority.url);
         let fiscal_year_end = FiscalYearEnd::parse(c.fiscal_year_end.get_ref());
         if fiscal_year_end.is_none() {
             self.bad_value(
@@ -395,21 +434,27 @@ impl Resolver {
                 Some("write the month and day the fiscal year ends, MM-DD, e.g. 12-31 or 04-30"),
             );
         }
+        let dpo = match (c.dpo, dpo_email) {
+            (Some(d), Some(Some(email))) => Some(Contact {
+                name: d.name,
+                email,
+            }),
+            // The address was bad, and said so.
+            (Some(_), _) => return None,
+            (None, _) => None,
+        };
         Some(Controller {
             name: c.name,
             org_number: org_ok.then(|| org_number.clone())?,
             address: c.address,
-            email: c.email,
+            email: email?,
             phone: c.phone,
             country: country?,
             fiscal_year_end: fiscal_year_end?,
-            dpo: c.dpo.map(|d| Contact {
-                name: d.name,
-                email: d.email,
-            }),
+            dpo,
             supervisory_authority: SupervisoryAuthority {
                 name: c.supervisory_authority.name,
-                url: c.supervisory_authority.url,
+                url: authority_url?,
             },
         })
     }
