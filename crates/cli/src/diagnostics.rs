@@ -14,7 +14,11 @@ pub fn render(file: &SourceFile, diagnostics: &[Diagnostic], to_terminal: bool) 
     } else {
         GraphicalTheme::unicode_nocolor()
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    let mut handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1);
+    if !to_terminal {
+        // Off a terminal, a fixed width: the same file gives the same text.
+        handler = handler.with_width(100);
+    }
     let mut out = String::new();
     for d in diagnostics {
         let mut m = MietteDiagnostic::new(d.message.clone())

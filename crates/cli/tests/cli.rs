@@ -300,3 +300,59 @@ fn bad_command_lines_and_missing_files_are_clear_errors() {
     let check_help = tillit(&["check", "--help"]);
     assert!(stdout(&check_help).contains("--deny-warnings"));
 }
+
+fn tillit_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tillit"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("TILLIT_POLICY")
+        .env_remove("COLUMNS")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tillit: {e}"))
+}
+
+#[test]
+fn what_a_dpo_reads_from_check() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = tillit_in(
+        &root,
+        &[
+            "check",
+            "--policy",
+            "examples/winston/policy.toml",
+            "--at",
+            "2026-11-25",
+        ],
+    );
+    insta::assert_snapshot!("check_winston", stdout(&out));
+
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let broken = WINSTON
+        .replacen(
+            "basis = { customer = \"contract\" }",
+            "basis = { custmer = \"contract\" }",
+            1,
+        )
+        .replacen(
+            "erase = \"26 months after collection\"",
+            "erase = \"26 months after colection\"",
+            1,
+        );
+    policy_file(&dir, &broken);
+    let out = tillit_in(dir.path(), &["check", "--at", "2026-11-25"]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("check_two_errors", stdout(&out));
+}
+
+#[test]
+fn init_reports_as_json() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = tillit_in(dir.path(), &["init", "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    assert_eq!(v["written"], "./policy.toml");
+    assert!(v["next"].as_array().is_some_and(|n| n.len() == 5));
+    assert!(dir.path().join("policy.toml").exists());
+}

@@ -19,6 +19,9 @@ pub struct Args {
     /// Overwrite an existing policy.toml.
     #[arg(long)]
     force: bool,
+    /// Report what was written as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -32,17 +35,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         );
     }
     std::fs::write(&path, STARTER).with_context(|| format!("cannot write `{}`", path.display()))?;
-    let shown = path.display();
-    println!(
-        "Wrote {shown}: the Winston example policy, to edit into your own.\n\n\
-         Next:\n\
-         1. Edit [controller]: your name, organisation number, contacts, DPO and fiscal-year end.\n\
-         2. Edit categories, kinds, sources and purposes to what you really process; give every\n\
-            purpose a legal basis per category.\n\
-         3. Set retention rules for every category, and recipients with their agreements and transfers.\n\
-         4. Run `tillit check --policy {shown}`: fix every error; read every warning\n\
-            (the example keeps one on purpose: a transfer resting on the invalid Privacy Shield).\n\
-         5. Publish: `tillit notice --policy {shown} --lang sv --format html --out privacy.html`."
-    );
+    let shown = path.display().to_string();
+    let next = [
+        "Edit [controller]: your name, organisation number, contacts, DPO and fiscal-year end.".to_owned(),
+        "Edit categories, kinds, sources and purposes to what you really process; give every purpose a legal basis per category.".to_owned(),
+        "Set retention rules for every category, and recipients with their agreements and transfers.".to_owned(),
+        format!(
+            "Run `tillit check --policy {shown}`: fix every error and read every warning (the example keeps one on purpose: a transfer resting on the invalid Privacy Shield)."
+        ),
+        format!("Publish: `tillit notice --policy {shown} --lang sv --format html --out privacy.html`."),
+    ];
+    if args.json {
+        println!("{}", serde_json::json!({ "written": shown, "next": next }));
+    } else {
+        println!("Wrote {shown}: the Winston example policy, to edit into your own.\n\nNext:");
+        for (i, step) in next.iter().enumerate() {
+            println!("{}. {step}", i + 1);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

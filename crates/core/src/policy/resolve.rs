@@ -67,6 +67,20 @@ struct Resolver {
     incomplete: Vec<PurposeId>,
 }
 
+/// `help`, preceded by "did you mean `x`?" when one of `names` is close to
+/// `name`.
+fn with_suggestion(name: &str, names: &[&str], help: String) -> String {
+    let closest = names
+        .iter()
+        .map(|n| (distance(n, name), *n))
+        .min()
+        .filter(|(dist, n)| *dist <= 2.max(n.len() / 3));
+    match closest {
+        Some((_, n)) => format!("did you mean `{n}`? {help}"),
+        None => help,
+    }
+}
+
 /// Edit distance, for "did you mean".
 fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -126,26 +140,18 @@ impl Resolver {
             return Some(k.clone());
         }
         let names: Vec<&str> = known.keys().map(Borrow::borrow).collect();
-        let mut d = Diagnostic::error(
-            "unknown-reference",
-            format!("unknown {what} `{}`", name.get_ref()),
-            name.span(),
-        )
-        .with_label(format!("no such {what} in [{table}]"));
-        let closest = names
-            .iter()
-            .map(|n| (distance(n, name.get_ref()), *n))
-            .min()
-            .filter(|(dist, n)| *dist <= 2.max(n.len() / 3));
         let known_list = if names.is_empty() {
             format!("no {what} is declared yet: add one under [{table}]")
         } else {
             format!("known: {}", names.join(", "))
         };
-        d = d.with_help(match closest {
-            Some((_, n)) => format!("did you mean `{n}`? {known_list}"),
-            None => known_list,
-        });
+        let d = Diagnostic::error(
+            "unknown-reference",
+            format!("unknown {what} `{}`", name.get_ref()),
+            name.span(),
+        )
+        .with_label(format!("no such {what} in [{table}]"))
+        .with_help(with_suggestion(name.get_ref(), &names, known_list));
         self.error(d);
         None
     }
@@ -554,14 +560,20 @@ impl Resolver {
                 if let Some((id, _)) = events.get_key_value(event.as_str()) {
                     Anchor::Event(id.clone())
                 } else {
-                    let known: Vec<&str> = events.keys().map(EventId::as_str).collect();
+                    let mut known: Vec<&str> = vec!["collection"];
+                    known.extend(events.keys().map(EventId::as_str));
+                    let help = format!(
+                        "a deadline counts from `collection` or a declared event; known events: {}",
+                        known.get(1..).map_or_else(String::new, |k| k.join(", "))
+                    );
                     self.error(
-                        Diagnostic::error("unknown-reference", format!("unknown event `{event}`"), s.span())
-                            .with_label("no such event in [events]")
-                            .with_help(format!(
-                                "a deadline counts from `collection` or a declared event; known events: {}",
-                                if known.is_empty() { "none".to_owned() } else { known.join(", ") }
-                            )),
+                        Diagnostic::error(
+                            "unknown-reference",
+                            format!("unknown event `{event}`"),
+                            s.span(),
+                        )
+                        .with_label("no such event in [events]")
+                        .with_help(with_suggestion(&event, &known, help)),
                     );
                     return None;
                 }
