@@ -84,7 +84,7 @@ const CASES: &[Case] = &[
         code: "missing-basis",
         after: "[recipients.authorities]",
         needle: "\"traffic\"",
-        says: "for purpose `service-provision`",
+        says: "none of its purposes (service-provision) gives that category a legal basis",
     },
     Case {
         name: "a retention rule names an unknown event",

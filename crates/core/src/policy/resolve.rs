@@ -3,6 +3,7 @@
 //! first), so that one `tillit check` shows the DPO all there is to fix.
 
 use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
 
 use indexmap::IndexMap;
@@ -594,13 +595,13 @@ impl Resolver {
         states: &IndexMap<StateId, State>,
         events: &IndexMap<EventId, Text>,
     ) -> (Vec<RetentionRule>, Vec<StatutoryMinimum>) {
-        let mut seen: IndexMap<String, ()> = IndexMap::new();
+        let mut seen: HashSet<String> = HashSet::new();
         let mut rules: Vec<RetentionRule> = Vec::new();
         // Which rule governs each kind, and each category as a whole.
-        let mut kind_owner: IndexMap<String, String> = IndexMap::new();
-        let mut category_owner: IndexMap<String, String> = IndexMap::new();
+        let mut kind_owner: HashMap<String, String> = HashMap::new();
+        let mut category_owner: HashMap<String, String> = HashMap::new();
         for r in raw {
-            if seen.insert(r.id.get_ref().clone(), ()).is_some() {
+            if !seen.insert(r.id.get_ref().clone()) {
                 self.duplicate("retention rule", &r.id);
             }
             let category = self.refer(&r.category, categories, "category", "categories");
@@ -675,7 +676,7 @@ impl Resolver {
         }
         let mut statutory = Vec::new();
         for m in minimums {
-            if seen.insert(m.id.get_ref().clone(), ()).is_some() {
+            if !seen.insert(m.id.get_ref().clone()) {
                 self.duplicate("retention rule", &m.id);
             }
             let years = match i16::try_from(*m.years_after_fiscal_year.get_ref()) {
@@ -735,16 +736,25 @@ impl Resolver {
                     continue;
                 };
                 let served = rp.iter().any(|p| {
-                    purposes
-                        .get(p)
-                        .is_some_and(|p| p.basis.contains_key(&category))
+                    self.incomplete.contains(p)
+                        || purposes
+                            .get(p)
+                            .is_some_and(|p| p.basis.contains_key(&category))
                 });
-                if !served && let Some(first) = rp.first() {
-                    self.require_basis(
-                        purposes,
-                        first,
-                        c,
-                        &format!("recipient `{}`", name.get_ref()),
+                if !served && !rp.is_empty() {
+                    let listed: Vec<&str> = rp.iter().map(PurposeId::as_str).collect();
+                    self.error(
+                        Diagnostic::error(
+                            "missing-basis",
+                            format!(
+                                "recipient `{}` receives category `{category}`, but none of its purposes ({}) gives that category a legal basis",
+                                name.get_ref(),
+                                listed.join(", ")
+                            ),
+                            c.span(),
+                        )
+                        .with_label("no legal basis for this category")
+                        .with_help("list a purpose that processes this category, or remove the category here"),
                     );
                 }
                 rc.push(category);
