@@ -286,6 +286,26 @@ const CASES: &[Case] = &[
         needle: "\"www.imy.se\"",
         says: "is not a web address",
     },
+    Case {
+        name: "a cookie that sends data to an unknown recipient",
+        from: "recipient = \"google-analytics\"",
+        to: "recipient = \"google\"",
+        severity: Severity::Error,
+        code: "unknown-reference",
+        after: "[cookies._ga]",
+        needle: "\"google\"",
+        says: "unknown recipient `google`",
+    },
+    Case {
+        name: "a cookie whose recipient receives nothing for its purposes",
+        from: "recipient = \"google-analytics\"",
+        to: "recipient = \"authorities\"",
+        severity: Severity::Error,
+        code: "cookie-recipient-mismatch",
+        after: "[cookies._ga]",
+        needle: "\"authorities\"",
+        says: "receives no data for the cookie's purposes",
+    },
 ];
 
 #[test]

@@ -257,7 +257,16 @@ const CLAUSES: &[Clause] = &[
             let flagged = lint(p, date(2026, 11, 25))
                 .iter()
                 .any(|d| d.code == "invalid-transfer-mechanism");
-            cites_shield && flagged && r.categories.iter().all(|c| c.as_str() == "traffic")
+            let through_cookie = p.cookies.iter().any(|c| {
+                c.name == "_ga"
+                    && c.recipient
+                        .as_ref()
+                        .is_some_and(|r| r.as_str() == "google-analytics")
+            });
+            cites_shield
+                && flagged
+                && through_cookie
+                && r.categories.iter().all(|c| c.as_str() == "traffic")
         },
     ),
     (

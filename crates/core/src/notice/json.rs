@@ -135,6 +135,7 @@ pub fn json(policy: &Policy, lang: Lang) -> Value {
             "description": c.description.as_ref().map(|d| d.get(lang)),
             "strictlyNecessary": c.strictly_necessary,
             "purposes": c.purposes,
+            "recipient": c.recipient,
             "lifetime": match c.lifetime {
                 CookieLifetime::Session => "session".to_owned(),
                 CookieLifetime::For(p) => p.to_string(),

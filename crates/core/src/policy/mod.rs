@@ -571,6 +571,9 @@ pub struct Cookie {
     /// empty.
     pub strictly_necessary: bool,
     pub purposes: Vec<PurposeId>,
+    /// The recipient the cookie's data goes to, where it is not the
+    /// controller itself.
+    pub recipient: Option<RecipientId>,
     pub lifetime: CookieLifetime,
     pub span: Span,
 }

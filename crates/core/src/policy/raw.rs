@@ -253,5 +253,6 @@ pub(super) struct RawCookie {
     pub strictly_necessary: bool,
     #[serde(default)]
     pub purposes: Vec<S>,
+    pub recipient: Option<S>,
     pub lifetime: S,
 }

@@ -348,7 +348,7 @@ impl Resolver {
         );
         let recipients = self.recipients(raw.recipients, &purposes, &categories);
         let roles = self.roles(raw.roles, &purposes);
-        let cookies = self.cookies(raw.cookies, &purposes);
+        let cookies = self.cookies(raw.cookies, &purposes, &recipients);
         let suppress_below = match u32::try_from(*raw.website.suppress_below.get_ref()) {
             Ok(n) if n >= 1 => n,
             _ => {
@@ -865,6 +865,7 @@ impl Resolver {
         &mut self,
         raw: IndexMap<S, raw::RawCookie>,
         purposes: &IndexMap<PurposeId, Purpose>,
+        recipients: &IndexMap<RecipientId, Recipient>,
     ) -> Vec<Cookie> {
         let mut cookies = Vec::new();
         for (name, c) in raw {
@@ -880,6 +881,33 @@ impl Resolver {
                     Some("set `strictly-necessary = true`, or list the `purposes` it serves (which then need consent)"),
                 );
             }
+            let recipient = c.recipient.as_ref().and_then(|r| {
+                let id = self.refer(r, recipients, "recipient", "recipients")?;
+                let receives = recipients.get(&id).is_some_and(|rec| {
+                    cp.iter().any(|p| rec.purposes.contains(p))
+                        && cp.iter().any(|p| {
+                            purposes.get(p).is_some_and(|pu| {
+                                rec.categories.iter().any(|cat| pu.basis.contains_key(cat))
+                            })
+                        })
+                });
+                if !receives && !cp.is_empty() {
+                    self.error(
+                        Diagnostic::error(
+                            "cookie-recipient-mismatch",
+                            format!(
+                                "cookie `{}` sends data to `{id}`, but `{id}` receives no data for the cookie's purposes",
+                                name.get_ref()
+                            ),
+                            r.span(),
+                        )
+                        .with_help(format!(
+                            "add the cookie's purposes and categories to [recipients.{id}], so the notice says who receives the data"
+                        )),
+                    );
+                }
+                Some(id)
+            });
             let lifetime = if c.lifetime.get_ref() == "session" {
                 Some(CookieLifetime::Session)
             } else {
@@ -892,6 +920,7 @@ impl Resolver {
                     description: c.description,
                     strictly_necessary: c.strictly_necessary,
                     purposes: cp,
+                    recipient,
                     lifetime,
                     span: name.span(),
                 });
