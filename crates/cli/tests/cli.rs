@@ -356,3 +356,34 @@ fn init_reports_as_json() {
     assert!(v["next"].as_array().is_some_and(|n| n.len() == 5));
     assert!(dir.path().join("policy.toml").exists());
 }
+
+#[test]
+fn a_reader_that_stops_early_gets_the_verdict_not_a_panic() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    // An error whose report (the offending line, shown) is far larger than a
+    // pipe's buffer, so tillit is still writing when the reader goes away.
+    let path = policy_file(
+        &dir,
+        &format!("format = {}{}\n", "[".repeat(200_000), "]".repeat(200_000)),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tillit"))
+        .args(["check", "--policy", &path])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut first = [0u8; 16];
+    if let Some(mut out) = child.stdout.take() {
+        out.read_exact(&mut first).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let status = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        status.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&status.stderr).contains("panicked"));
+}

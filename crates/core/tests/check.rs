@@ -423,3 +423,16 @@ fn an_empty_file_says_what_is_missing() {
         report.diagnostics
     );
 }
+
+#[test]
+fn deeply_nested_toml_is_a_located_error_not_a_crash() {
+    for text in [
+        format!("format = {}{}", "[".repeat(100_000), "]".repeat(100_000)),
+        format!("format = {}1{}", "{a=".repeat(50_000), "}".repeat(50_000)),
+    ] {
+        let report = check(&SourceFile::new("policy.toml", text), TODAY);
+        assert_eq!(report.diagnostics.len(), 1);
+        assert_eq!(report.diagnostics[0].code, "syntax");
+        assert!(report.diagnostics[0].span.is_some());
+    }
+}

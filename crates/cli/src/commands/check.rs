@@ -8,7 +8,7 @@ use serde::Serialize;
 use tillit_core::check::check;
 use tillit_core::{LocatedDiagnostic, Severity};
 
-use super::read_policy_file;
+use super::{emit, read_policy_file};
 use crate::{at, diagnostics};
 
 /// Check the policy: errors that make it unusable, and warnings where it
@@ -57,15 +57,12 @@ pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
             warnings,
             diagnostics: report.diagnostics.iter().map(|d| d.locate(&file)).collect(),
         };
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        emit(None, &format!("{}\n", serde_json::to_string_pretty(&json)?))?;
     } else {
-        print!(
-            "{}",
-            diagnostics::render(
-                &file,
-                &report.diagnostics,
-                diagnostics::stdout_is_terminal()
-            )
+        let mut text = diagnostics::render(
+            &file,
+            &report.diagnostics,
+            diagnostics::stdout_is_terminal(),
         );
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
         let verdict = if errors > 0 {
@@ -75,13 +72,14 @@ pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
         } else {
             "is usable"
         };
-        println!(
-            "{}: {}, {} (law as of {}); the policy {verdict}",
+        text.push_str(&format!(
+            "{}: {}, {} (law as of {}); the policy {verdict}\n",
             file.name(),
             plural(errors, "error"),
             plural(warnings, "warning"),
             at.date()
-        );
+        ));
+        emit(None, &text)?;
     }
     Ok(if ok {
         ExitCode::SUCCESS

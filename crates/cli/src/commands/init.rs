@@ -45,13 +45,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ),
         format!("Publish: `tillit notice --policy {shown} --lang sv --format html --out privacy.html`."),
     ];
-    if args.json {
-        println!("{}", serde_json::json!({ "written": shown, "next": next }));
+    let report = if args.json {
+        format!(
+            "{}\n",
+            serde_json::json!({ "written": shown, "next": next })
+        )
     } else {
-        println!("Wrote {shown}: the Winston example policy, to edit into your own.\n\nNext:");
+        let mut text =
+            format!("Wrote {shown}: the Winston example policy, to edit into your own.\n\nNext:\n");
         for (i, step) in next.iter().enumerate() {
-            println!("{}. {step}", i + 1);
+            text.push_str(&format!("{}. {step}\n", i + 1));
         }
-    }
+        text
+    };
+    super::emit(None, &report)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -41,7 +41,9 @@ pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
     })
 }
 
-/// Writes `content` to `out`, or to stdout when `out` is `None`.
+/// Writes `content` to `out`, or to stdout when `out` is `None`. A reader
+/// that stops early (`tillit check | head`) is not an error: the command
+/// still exits with its own verdict.
 pub fn emit(out: Option<&Path>, content: &str) -> anyhow::Result<()> {
     match out {
         Some(path) => std::fs::write(path, content)
@@ -49,10 +51,13 @@ pub fn emit(out: Option<&Path>, content: &str) -> anyhow::Result<()> {
         None => {
             use std::io::Write;
             let mut stdout = std::io::stdout().lock();
-            stdout
+            match stdout
                 .write_all(content.as_bytes())
-                .context("cannot write to standard output")?;
-            stdout.flush().context("cannot write to standard output")
+                .and_then(|()| stdout.flush())
+            {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
         }
     }
 }
