@@ -13,7 +13,7 @@ use crate::policy::{
     Anchor, CookieLifetime, Deadline, LegalBasis, Policy, RecipientType, RetentionRule,
     StatutoryMinimum, WithdrawalChannel,
 };
-use crate::text::Lang;
+use crate::text::{Lang, Text};
 
 pub use doc::{Block, Document};
 pub use json::json;
@@ -76,6 +76,15 @@ fn lowercase_first(s: &str) -> String {
     chars
         .next()
         .map_or_else(String::new, |c| c.to_lowercase().chain(chars).collect())
+}
+
+/// A list item that opens with a name in bold: "**Name.** Description".
+fn named_item(name: &Text, description: Option<&Text>, lang: Lang) -> Line {
+    let mut line = vec![strong(format!("{}.", name.get(lang)))];
+    if let Some(d) = description {
+        line.push(text(format!(" {}", d.get(lang))));
+    }
+    line
 }
 
 struct Builder<'a> {
@@ -185,10 +194,7 @@ impl Builder<'_> {
         ));
         let mut items = Vec::new();
         for s in self.policy.sources.values() {
-            let mut line = vec![strong(format!("{}.", s.name.get(lang)))];
-            if let Some(d) = &s.description {
-                line.push(text(format!(" {}", d.get(lang))));
-            }
+            let mut line = named_item(&s.name, s.description.as_ref(), lang);
             if let Some(register) = &s.register {
                 line.push(text(format!(
                     " {} {register}.",
@@ -523,10 +529,7 @@ impl Builder<'_> {
         ));
         let mut items = Vec::new();
         for r in self.policy.recipients.values() {
-            let mut line = vec![strong(format!("{}.", r.name.get(lang)))];
-            if let Some(d) = &r.description {
-                line.push(text(format!(" {}", d.get(lang))));
-            }
+            let mut line = named_item(&r.name, r.description.as_ref(), lang);
             match r.kind {
                 RecipientType::Processor => line.push(text(format!(
                     " {}",
