@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use crate::notice::{join_and, retention_sentence, statutory_sentences};
+use crate::notice::doc::text;
+use crate::notice::{Block, Document, join_and, retention_sentence, statutory_sentences};
 use crate::policy::Policy;
 use crate::text::Lang;
 
@@ -167,50 +168,66 @@ fn cells(a: &Activity, lang: Lang) -> [String; 10] {
 }
 
 impl Record {
+    /// The record as Markdown, written by the same document writer as the
+    /// notice.
     pub fn to_markdown(&self, lang: Lang) -> String {
-        let mut out = format!(
-            "# {}\n\n",
-            lang.pick(
-                "Register över behandlingar (artikel 30 i dataskyddsförordningen)",
-                "Record of processing activities (GDPR Article 30)"
-            )
-        );
-        out.push_str(&format!(
-            "- {}: {} ({} {})\n- {}: {}\n",
-            lang.pick("Personuppgiftsansvarig", "Controller"),
-            self.controller,
-            lang.pick("org.nr", "org. no."),
-            self.organisation_number,
-            lang.pick("Kontakt", "Contact"),
-            self.controller_contact
-        ));
+        let mut contacts = vec![
+            vec![text(format!(
+                "{}: {} ({} {})",
+                lang.pick("Personuppgiftsansvarig", "Controller"),
+                self.controller,
+                lang.pick("org.nr", "org. no."),
+                self.organisation_number
+            ))],
+            vec![text(format!(
+                "{}: {}",
+                lang.pick("Kontakt", "Contact"),
+                self.controller_contact
+            ))],
+        ];
         if let Some(dpo) = &self.dpo {
-            out.push_str(&format!(
-                "- {}: {dpo}\n",
+            contacts.push(vec![text(format!(
+                "{}: {dpo}",
                 lang.pick("Dataskyddsombud", "Data protection officer")
-            ));
+            ))]);
         }
-        let head: Vec<&str> = COLUMNS.iter().map(|(sv, en)| lang.pick(sv, en)).collect();
-        out.push_str(&format!(
-            "\n| {} |\n|{}\n",
-            head.join(" | "),
-            " --- |".repeat(head.len())
-        ));
-        for a in &self.activities {
-            let row: Vec<String> = cells(a, lang)
-                .iter()
-                .map(|c| c.replace('|', "\\|"))
-                .collect();
-            out.push_str(&format!("| {} |\n", row.join(" | ")));
+        let title = lang.pick(
+            "Register över behandlingar (artikel 30 i dataskyddsförordningen)",
+            "Record of processing activities (GDPR Article 30)",
+        );
+        Document {
+            lang,
+            title: title.to_owned(),
+            blocks: vec![
+                Block::List(contacts),
+                Block::Table {
+                    caption: title.to_owned(),
+                    head: COLUMNS
+                        .iter()
+                        .map(|(sv, en)| lang.pick(sv, en).to_owned())
+                        .collect(),
+                    rows: self
+                        .activities
+                        .iter()
+                        .map(|a| cells(a, lang).to_vec())
+                        .collect(),
+                },
+                Block::Heading {
+                    level: 2,
+                    id: "security".to_owned(),
+                    text: lang
+                        .pick("Säkerhetsåtgärder", "Security measures")
+                        .to_owned(),
+                },
+                Block::List(
+                    self.security_measures
+                        .iter()
+                        .map(|m| vec![text(m.clone())])
+                        .collect(),
+                ),
+            ],
         }
-        out.push_str(&format!(
-            "\n## {}\n\n",
-            lang.pick("Säkerhetsåtgärder", "Security measures")
-        ));
-        for m in &self.security_measures {
-            out.push_str(&format!("- {m}\n"));
-        }
-        out
+        .to_markdown()
     }
 
     pub fn to_csv(&self, lang: Lang) -> Result<String, csv::Error> {

@@ -62,6 +62,12 @@ fn md_escape(s: &str) -> String {
     out
 }
 
+/// One Markdown table row, its cells escaped.
+fn md_row(cells: &[String]) -> String {
+    let cells: Vec<String> = cells.iter().map(|c| md_escape(c)).collect();
+    format!("| {} |", cells.join(" | "))
+}
+
 fn html_escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -126,24 +132,10 @@ impl Document {
                     }
                 }
                 Block::Table { head, rows, .. } => {
-                    let _ = writeln!(
-                        out,
-                        "| {} |",
-                        head.iter()
-                            .map(|h| md_escape(h))
-                            .collect::<Vec<_>>()
-                            .join(" | ")
-                    );
+                    let _ = writeln!(out, "{}", md_row(head));
                     let _ = writeln!(out, "|{}", " --- |".repeat(head.len()));
                     for row in rows {
-                        let _ = writeln!(
-                            out,
-                            "| {} |",
-                            row.iter()
-                                .map(|c| md_escape(c))
-                                .collect::<Vec<_>>()
-                                .join(" | ")
-                        );
+                        let _ = writeln!(out, "{}", md_row(row));
                     }
                 }
             }
