@@ -72,21 +72,6 @@ impl Period {
         u64::from(self.amount) * per
     }
 
-    /// The period as a calendar span, for date arithmetic.
-    pub fn to_span(self) -> jiff::Span {
-        let n = i64::from(self.amount);
-        // INVARIANT: `parse` bounds the period to 100 years, well inside
-        // jiff's ranges, so the fallible setters cannot fail.
-        let span = jiff::Span::new();
-        match self.unit {
-            Unit::Days => span.try_days(n),
-            Unit::Weeks => span.try_weeks(n),
-            Unit::Months => span.try_months(n),
-            Unit::Years => span.try_years(n),
-        }
-        .unwrap_or(span)
-    }
-
     /// "24 månader", "24 months", "1 month".
     pub fn describe(self, lang: Lang) -> String {
         let one = self.amount == 1;

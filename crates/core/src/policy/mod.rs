@@ -362,16 +362,6 @@ impl FiscalYearEnd {
     pub fn day(self) -> i8 {
         self.day
     }
-
-    /// The end of the fiscal year that contains `day`.
-    pub fn end_of_year_containing(self, day: Date) -> Option<Date> {
-        let this_year = Date::new(day.year(), self.month, self.day).ok()?;
-        if day <= this_year {
-            Some(this_year)
-        } else {
-            Date::new(day.year().checked_add(1)?, self.month, self.day).ok()
-        }
-    }
 }
 
 impl fmt::Display for FiscalYearEnd {
