@@ -436,3 +436,38 @@ fn deeply_nested_toml_is_a_located_error_not_a_crash() {
         assert!(report.diagnostics[0].span.is_some());
     }
 }
+
+#[test]
+fn one_mistake_is_reported_once() {
+    // A kind with a bad category is referenced by a retention rule; a state
+    // with a bad event by another; a purpose with a bad category by roles,
+    // recipients and a cookie. Each mistake is one error, at its place.
+    for (from, to, at) in [
+        (
+            "[kinds.invoice]\ncategory = \"customer\"",
+            "[kinds.invoice]\ncategory = \"kund\"",
+            "kund",
+        ),
+        (
+            "opens = \"invoice-issued\"",
+            "opens = \"invoice-sent\"",
+            "invoice-sent",
+        ),
+        (
+            "basis = { customer = \"legitimate-interest\", traffic = \"consent\" }\nlegitimate-interest = { sv = \"att utveckla",
+            "basis = { customer = \"legitimate-interest\", trafik = \"consent\" }\nlegitimate-interest = { sv = \"att utveckla",
+            "trafik",
+        ),
+    ] {
+        let text = edited(from, to);
+        let file = SourceFile::new("policy.toml", text.clone());
+        let report = check(&file, TODAY);
+        let found: Vec<String> = report
+            .diagnostics
+            .iter()
+            .map(|d| d.locate(&file).to_string())
+            .collect();
+        assert_eq!(found.len(), 1, "{to}: {found:#?}");
+        assert!(found[0].contains(&format!("`{at}`")), "{found:?}");
+    }
+}

@@ -62,10 +62,10 @@ fn first_line_lowercase(message: &str) -> String {
 #[derive(Default)]
 struct Resolver {
     errors: Vec<Diagnostic>,
-    /// Purposes whose basis had errors of its own: they stay declared, so
-    /// references to them resolve, but their bases are not checked again,
-    /// so one mistake is reported once.
-    incomplete: Vec<PurposeId>,
+    /// Every name the file declares, per table. An element with errors of
+    /// its own is left out of the policy, but references to it are not
+    /// reported again: one mistake, one error.
+    declared: HashMap<&'static str, HashSet<String>>,
 }
 
 /// `help`, preceded by "did you mean `x`?" when one of `names` is close to
@@ -140,6 +140,9 @@ impl Resolver {
         if let Some((k, _)) = known.get_key_value(name.get_ref().as_str()) {
             return Some(k.clone());
         }
+        if self.is_declared(table, name.get_ref()) {
+            return None;
+        }
         let names: Vec<&str> = known.keys().map(Borrow::borrow).collect();
         let known_list = if names.is_empty() {
             format!("no {what} is declared yet: add one under [{table}]")
@@ -155,6 +158,18 @@ impl Resolver {
         .with_help(with_suggestion(name.get_ref(), &names, known_list));
         self.error(d);
         None
+    }
+
+    fn declare_all<'a>(&mut self, table: &'static str, names: impl Iterator<Item = &'a S>) {
+        let names = names.map(|n| n.get_ref().clone()).collect();
+        self.declared.insert(table, names);
+    }
+
+    /// Whether the file declares `name` in `[table]`, resolved or not.
+    fn is_declared(&self, table: &str, name: &str) -> bool {
+        self.declared
+            .get(table)
+            .is_some_and(|names| names.contains(name))
     }
 
     fn duplicate(&mut self, what: &str, name: &S) {
@@ -180,7 +195,7 @@ impl Resolver {
         let Some(p) = purposes.get(purpose) else {
             return;
         };
-        if p.basis.contains_key(category.get_ref().as_str()) || self.incomplete.contains(purpose) {
+        if p.basis.contains_key(category.get_ref().as_str()) {
             return;
         }
         let has: Vec<&str> = p.basis.keys().map(CategoryId::as_str).collect();
@@ -251,6 +266,13 @@ impl Resolver {
                 )),
             );
         }
+        self.declare_all("categories", raw.categories.keys());
+        self.declare_all("kinds", raw.kinds.keys());
+        self.declare_all("sources", raw.sources.keys());
+        self.declare_all("purposes", raw.purposes.keys());
+        self.declare_all("events", raw.events.keys());
+        self.declare_all("states", raw.states.keys());
+        self.declare_all("recipients", raw.recipients.keys());
         let controller = self.controller(raw.controller);
 
         let mut categories = IndexMap::new();
@@ -525,7 +547,7 @@ impl Resolver {
                 continue;
             };
             if !complete || basis.is_empty() {
-                self.incomplete.push(id.clone());
+                continue;
             }
             purposes.insert(
                 id,
@@ -560,6 +582,8 @@ impl Resolver {
             AnchorName::Event(event) => {
                 if let Some((id, _)) = events.get_key_value(event.as_str()) {
                     Anchor::Event(id.clone())
+                } else if self.is_declared("events", &event) {
+                    return None;
                 } else {
                     let mut known: Vec<&str> = vec!["collection"];
                     known.extend(events.keys().map(EventId::as_str));
@@ -735,13 +759,14 @@ impl Resolver {
                 let Some(category) = self.refer(c, categories, "category", "categories") else {
                     continue;
                 };
+                // Judged only when every listed purpose resolved; a broken one
+                // has said so already.
                 let served = rp.iter().any(|p| {
-                    self.incomplete.contains(p)
-                        || purposes
-                            .get(p)
-                            .is_some_and(|p| p.basis.contains_key(&category))
+                    purposes
+                        .get(p)
+                        .is_some_and(|p| p.basis.contains_key(&category))
                 });
-                if !served && !rp.is_empty() {
+                if !served && !rp.is_empty() && rp.len() == r.purposes.len() {
                     let listed: Vec<&str> = rp.iter().map(PurposeId::as_str).collect();
                     self.error(
                         Diagnostic::error(
