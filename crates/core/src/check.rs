@@ -72,6 +72,9 @@ fn transfers(policy: &Policy, at: Date, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let country = legal::country_name(&t.country, Lang::En);
+            // Adequacy for this country goes through the Data Privacy Framework.
+            let through_dpf = legal::scoped_adequacy(&t.country)
+                .is_some_and(|a| a.relied_on_as == Mechanism::Dpf);
             let what = format!(
                 "the transfer of {} data to {country} by `{id}`",
                 categories.join(" and ")
@@ -109,7 +112,7 @@ fn transfers(policy: &Policy, at: Date, out: &mut Vec<Diagnostic>) {
                         t.span.clone(),
                     )
                     .with_label(format!("{} is no valid mechanism on {at}", fact.id))
-                    .with_help(if t.country == "US" {
+                    .with_help(if through_dpf {
                         format!(
                             "rely on the EU-US Data Privacy Framework ({}) if the recipient is certified, otherwise on standard contractual clauses ({}) with a transfer impact assessment; then correct the published notice",
                             Mechanism::Dpf.fact().instrument,
@@ -124,15 +127,10 @@ fn transfers(policy: &Policy, at: Date, out: &mut Vec<Diagnostic>) {
                 );
                 continue;
             }
-            let uncovered = match mechanism {
-                Mechanism::Adequacy => {
-                    legal::adequacy_on(&t.country, at).is_none() || t.country == "US"
-                }
-                Mechanism::Dpf => t.country != "US",
-                _ => false,
-            };
+            let uncovered = matches!(mechanism, Mechanism::Adequacy | Mechanism::Dpf)
+                && !legal::adequacy_covers(mechanism, &t.country, at);
             if uncovered {
-                let help = if t.country == "US" {
+                let help = if through_dpf {
                     "US adequacy covers only organisations certified under the Data Privacy Framework: use `mechanism = \"dpf\"` if the recipient is certified, otherwise \"scc\"".to_owned()
                 } else {
                     format!(

@@ -190,6 +190,10 @@ pub struct AdequacyDecision {
     pub invalid_from: Option<Date>,
     /// What it covers where it does not cover the whole country.
     pub scope: Option<&'static str>,
+    /// The mechanism a transfer names to rely on it: `Adequacy` for a
+    /// decision on the country, `Dpf` for the US one, which covers only
+    /// certified organisations.
+    pub relied_on_as: Mechanism,
 }
 
 /// The adequacy decisions, as of 2025 (LEGAL.md).
@@ -200,6 +204,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2010, 10, 19),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "AR",
@@ -207,6 +212,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2003, 6, 30),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "CA",
@@ -214,6 +220,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2001, 12, 20),
         invalid_from: None,
         scope: Some("commercial organisations under PIPEDA"),
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "FO",
@@ -221,6 +228,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2010, 3, 5),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "GG",
@@ -228,6 +236,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2003, 11, 21),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "IL",
@@ -235,6 +244,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2011, 1, 31),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "IM",
@@ -242,6 +252,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2004, 4, 28),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "JP",
@@ -249,6 +260,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2019, 1, 23),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "JE",
@@ -256,6 +268,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2008, 5, 8),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "NZ",
@@ -263,6 +276,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2012, 12, 19),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "KR",
@@ -270,6 +284,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2021, 12, 17),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "CH",
@@ -277,6 +292,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2000, 7, 26),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "GB",
@@ -284,6 +300,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2021, 6, 28),
         invalid_from: Some(date(2031, 12, 28)),
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "UY",
@@ -291,6 +308,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2012, 8, 21),
         invalid_from: None,
         scope: None,
+        relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "US",
@@ -298,6 +316,7 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         from: date(2023, 7, 10),
         invalid_from: None,
         scope: Some("organisations certified under the Data Privacy Framework"),
+        relied_on_as: Mechanism::Dpf,
     },
 ];
 
@@ -306,6 +325,20 @@ pub fn adequacy_on(country: &str, day: Date) -> Option<&'static AdequacyDecision
     ADEQUACY.iter().find(|a| {
         a.country == country && day >= a.from && a.invalid_from.is_none_or(|until| day < until)
     })
+}
+
+/// Whether a transfer to `country` naming `mechanism` rests on an adequacy
+/// decision in force on `day`.
+pub fn adequacy_covers(mechanism: Mechanism, country: &str, day: Date) -> bool {
+    adequacy_on(country, day).is_some_and(|a| a.relied_on_as == mechanism)
+}
+
+/// The decision on `country` that a transfer must name another mechanism
+/// than `adequacy` to rely on (the US: `dpf`), whenever it applies.
+pub fn scoped_adequacy(country: &str) -> Option<&'static AdequacyDecision> {
+    ADEQUACY
+        .iter()
+        .find(|a| a.country == country && a.relied_on_as != Mechanism::Adequacy)
 }
 
 /// The EU and EEA member states: transfers between them need no mechanism.
@@ -387,6 +420,15 @@ mod tests {
         assert!(adequacy_on("GB", date(2031, 12, 27)).is_some());
         assert!(adequacy_on("GB", date(2031, 12, 28)).is_none());
         assert!(adequacy_on("IN", date(2025, 1, 1)).is_none());
+        // US adequacy is the Data Privacy Framework, named as such.
+        assert!(adequacy_covers(Mechanism::Dpf, "US", date(2023, 7, 10)));
+        assert!(!adequacy_covers(
+            Mechanism::Adequacy,
+            "US",
+            date(2025, 1, 1)
+        ));
+        assert!(!adequacy_covers(Mechanism::Dpf, "GB", date(2025, 1, 1)));
+        assert!(adequacy_covers(Mechanism::Adequacy, "GB", date(2025, 1, 1)));
         assert!(is_eea("NO") && is_eea("SE") && !is_eea("CH"));
     }
 
