@@ -145,10 +145,7 @@ const COLUMNS: [(&str, &str); 10] = [
 ];
 
 fn cells(a: &Activity, lang: Lang) -> [String; 10] {
-    let list = |v: &[String]| {
-        let items: Vec<&str> = v.iter().map(String::as_str).collect();
-        join_and(&items, lang)
-    };
+    let list = |v: &[String]| join_and(v, lang);
     [
         a.purpose_name.clone(),
         a.category_name.clone(),

@@ -31,36 +31,38 @@ pub fn html(policy: &Policy, lang: Lang) -> String {
 }
 
 /// "a, b och c" / "a, b and c".
-pub(crate) fn join_and(items: &[&str], lang: Lang) -> String {
+pub(crate) fn join_and<S: AsRef<str>>(items: &[S], lang: Lang) -> String {
     join_with(items, lang.pick("och", "and"))
 }
 
 /// Names joined in running text: all but the first lowercased.
-fn join_names(items: &[&str], lang: Lang) -> String {
+fn join_names<S: AsRef<str>>(items: &[S], lang: Lang) -> String {
     let names: Vec<String> = items
         .iter()
         .enumerate()
         .map(|(i, n)| {
             if i == 0 {
-                (*n).to_owned()
+                n.as_ref().to_owned()
             } else {
-                lowercase_first(n)
+                lowercase_first(n.as_ref())
             }
         })
         .collect();
-    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     join_and(&names, lang)
 }
 
-fn join_or(items: &[&str], lang: Lang) -> String {
+fn join_or<S: AsRef<str>>(items: &[S], lang: Lang) -> String {
     join_with(items, lang.pick("eller", "or"))
 }
 
-fn join_with(items: &[&str], word: &str) -> String {
+fn join_with<S: AsRef<str>>(items: &[S], word: &str) -> String {
     match items {
         [] => String::new(),
-        [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} {word} {last}", init.join(", ")),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} {word} {}", init.join(", "), last.as_ref())
+        }
     }
 }
 
@@ -378,12 +380,8 @@ impl Builder<'_> {
             }
             let parts: Vec<String> = by_basis
                 .iter()
-                .map(|(b, cats)| {
-                    let cats: Vec<&str> = cats.iter().map(String::as_str).collect();
-                    format!("{} ({})", b.name(lang), join_and(&cats, lang))
-                })
+                .map(|(b, cats)| format!("{} ({})", b.name(lang), join_and(cats, lang)))
                 .collect();
-            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
             self.para(vec![
                 strong(format!("{}:", self.t("Rättslig grund", "Legal basis"))),
                 text(format!(" {}.", join_and(&parts, lang))),
@@ -454,7 +452,6 @@ impl Builder<'_> {
                 (Lang::En, false) => format!("{be} erased {}", self.deadline(e)),
             });
         }
-        let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
         format!("{subject} {}.", join_and(&parts, lang))
     }
 
@@ -467,7 +464,6 @@ impl Builder<'_> {
             .filter(|k| k.accounting_material)
             .map(|k| lowercase_first(k.name.get(lang)))
             .collect();
-        let accounting: Vec<&str> = accounting.iter().map(String::as_str).collect();
         let material = self.t(
             "underlag som måste sparas enligt lag",
             "material that the law requires us to keep",
@@ -556,7 +552,6 @@ impl Builder<'_> {
                 .iter()
                 .map(|c| self.category_name(c.as_str()))
                 .collect();
-            let categories: Vec<&str> = categories.iter().map(String::as_str).collect();
             line.push(text(format!(
                 " {}: {}.",
                 self.t("Uppgifter", "Data"),
@@ -724,7 +719,6 @@ impl Builder<'_> {
                     .filter(|(_, b)| **b == LegalBasis::Consent)
                     .map(|(c, _)| self.category_name(c.as_str()))
                     .collect();
-                let cats: Vec<&str> = cats.iter().map(String::as_str).collect();
                 format!(
                     "{} ({})",
                     lowercase_first(p.name.get(lang)),
@@ -742,7 +736,6 @@ impl Builder<'_> {
                 }
             }
             let via: Vec<&str> = via.iter().map(|w| w.describe(lang)).collect();
-            let consent: Vec<&str> = consent.iter().map(String::as_str).collect();
             self.plain(format!(
                 "{} {}. {} {}. {}",
                 self.t("Viss behandling av data baseras på att vi har ditt samtycke:", "Some processing is based on your consent:"),
