@@ -22,7 +22,6 @@ fn deadline(d: &Deadline) -> Value {
 /// The notice as JSON, with names and texts in `lang`.
 pub fn json(policy: &Policy, lang: Lang) -> Value {
     let c = &policy.controller;
-    let doc = super::document(policy, lang);
     json!({
         "@context": {
             "dpv": "https://w3id.org/dpv#",
@@ -30,7 +29,7 @@ pub fn json(policy: &Policy, lang: Lang) -> Value {
         },
         "format": "tillit-notice/1",
         "language": lang.tag(),
-        "title": doc.title,
+        "title": super::title(policy, lang),
         "controller": {
             "name": c.name,
             "organisationNumber": c.org_number,

@@ -878,11 +878,16 @@ pub fn document(policy: &Policy, lang: Lang) -> Document {
     b.rights();
     Document {
         lang,
-        title: format!(
-            "{} – {}",
-            lang.pick("Integritetspolicy", "Privacy policy"),
-            policy.controller.name
-        ),
+        title: title(policy, lang),
         blocks: b.blocks,
     }
+}
+
+/// "Integritetspolicy – Winston AB".
+pub fn title(policy: &Policy, lang: Lang) -> String {
+    format!(
+        "{} – {}",
+        lang.pick("Integritetspolicy", "Privacy policy"),
+        policy.controller.name
+    )
 }
