@@ -38,3 +38,14 @@ pub fn or_now(at: Option<Zoned>) -> anyhow::Result<Zoned> {
         None => Ok(Zoned::now().with_time_zone(zone()?)),
     }
 }
+
+/// A moment as people here read it: `2026-02-01 09:00` in Stockholm.
+pub fn shown(t: jiff::Timestamp) -> String {
+    match zone() {
+        Ok(tz) => t
+            .to_zoned_datetime(tz)
+            .strftime("%Y-%m-%d %H:%M")
+            .to_string(),
+        Err(_) => t.to_string(),
+    }
+}

@@ -7,6 +7,8 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod identity;
+pub mod ledger;
 pub mod legal;
 pub mod notice;
 pub mod period;

@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use jiff::Span;
+use jiff::civil::Date;
 use serde::Serialize;
 
 use crate::text::Lang;
@@ -128,6 +130,21 @@ impl Period {
             }
         };
         format!("{} {word}", self.amount)
+    }
+
+    /// The date this period after `date`: months and years in one step,
+    /// clamped to the month's end (2024-01-31 + 1 month = 2024-02-29).
+    /// `None` beyond the year 9999.
+    pub fn after(self, date: Date) -> Option<Date> {
+        let n = i64::from(self.amount);
+        let span = match self.unit {
+            Unit::Days => Span::new().try_days(n),
+            Unit::Weeks => Span::new().try_weeks(n),
+            Unit::Months => Span::new().try_months(n),
+            Unit::Years => Span::new().try_years(n),
+        }
+        .ok()?;
+        date.checked_add(span).ok()
     }
 
     /// Whether this period is at most `other` for every possible start

@@ -1,14 +1,26 @@
 //! One module per subcommand; each has `Args` (its `--help`) and `run`.
 
+pub mod audit;
 pub mod check;
+pub mod consent;
+pub mod demo;
+pub mod disclose;
+pub mod event;
+pub mod import;
 pub mod init;
 pub mod notice;
+pub mod record;
+pub mod rights;
 pub mod ropa;
+pub mod subject;
 
 use std::path::Path;
 
-use anyhow::Context;
+use anyhow::Context as _;
+use serde::Serialize;
+use tillit_core::identity::SubjectId;
 use tillit_core::{Policy, SourceFile};
+use tillit_store::Ledger;
 
 use crate::diagnostics;
 
@@ -60,4 +72,39 @@ pub fn emit(out: Option<&Path>, content: &str) -> anyhow::Result<()> {
             }
         }
     }
+}
+
+/// Where the ledger and the policy are: the global `--db` and `--policy`.
+#[derive(Debug)]
+pub struct Context {
+    pub policy: std::path::PathBuf,
+    pub db: String,
+}
+
+impl Context {
+    pub fn policy(&self) -> anyhow::Result<Policy> {
+        load_policy(&self.policy)
+    }
+
+    /// Opens the ledger `--db` names, creating and migrating it if need be.
+    pub fn ledger(&self) -> anyhow::Result<Ledger> {
+        Ok(Ledger::open(&self.db)?)
+    }
+}
+
+/// Parses a subject id given on the command line.
+pub fn subject_id(s: &str) -> Result<SubjectId, String> {
+    SubjectId::parse(s).map_err(|e| e.to_string())
+}
+
+/// Prints a value as pretty JSON on stdout.
+pub fn emit_json<T: Serialize>(value: &T) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value).context("cannot write JSON")?;
+    text.push('\n');
+    emit(None, &text)
+}
+
+/// Prints `text` and a newline on stdout.
+pub fn say(text: &str) -> anyhow::Result<()> {
+    emit(None, &format!("{text}\n"))
 }

@@ -49,10 +49,22 @@ pub struct Args {
     /// Write to this file instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     out: Option<PathBuf>,
+    /// Print only the notice's version: the hash that consents record as
+    /// the notice the subject saw. It changes whenever the published text
+    /// does, in either language.
+    #[arg(long, conflicts_with_all = ["lang", "format"])]
+    print_version: bool,
 }
 
 pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
     let policy = load_policy(policy)?;
+    if args.print_version {
+        emit(
+            args.out.as_deref(),
+            &format!("{}\n", notice::version(&policy)),
+        )?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let lang = args.lang.into();
     let rendered = match args.format {
         Format::Md => notice::markdown(&policy, lang),

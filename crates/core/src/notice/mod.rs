@@ -891,3 +891,18 @@ pub fn title(policy: &Policy, lang: Lang) -> String {
         policy.controller.name
     )
 }
+
+/// The version of the published notice: the first 128 bits, in hex, of the
+/// SHA-256 of its machine-readable form in both languages. Consents record
+/// it, so that it can be shown later what the subject was told; any change
+/// that reaches the notice changes it, and nothing else does.
+pub fn version(policy: &Policy) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for lang in [Lang::Sv, Lang::En] {
+        hash.update(json(policy, lang).to_string().as_bytes());
+        hash.update(b"\n");
+    }
+    let digest = hash.finalize();
+    hex::encode(digest.get(..16).unwrap_or_default())
+}

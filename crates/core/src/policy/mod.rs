@@ -535,6 +535,9 @@ pub struct Role {
     pub access: IndexMap<PurposeId, Vec<CategoryId>>,
     /// Administers tillit itself.
     pub administers: bool,
+    /// Needs the full personnummer (lag 2018:218, 3 kap. 10 §: show it as
+    /// little as possible); every other role sees it masked.
+    pub sees_personnummer: bool,
 }
 
 impl Role {

@@ -210,6 +210,8 @@ pub(super) struct RawRole {
     pub access: IndexMap<S, Vec<S>>,
     #[serde(default)]
     pub administers: bool,
+    #[serde(default)]
+    pub sees_personnummer: bool,
 }
 
 #[derive(Deserialize)]

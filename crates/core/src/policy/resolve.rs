@@ -879,6 +879,7 @@ impl Resolver {
                         name: r.name,
                         access,
                         administers: r.administers,
+                        sees_personnummer: r.sees_personnummer,
                     },
                 );
             }

@@ -1,0 +1,211 @@
+//! `tillit object`, `tillit restrict start|lift`, `tillit hold place|release`
+
+use std::process::ExitCode;
+
+use jiff::ZonedDateTime as Zoned;
+use serde_json::json;
+use tillit_core::identity::SubjectId;
+use tillit_core::ledger::{NewObjection, RestrictionGround};
+
+use super::{Context, emit_json, say, subject_id};
+use crate::at;
+
+/// Common to the commands here.
+#[derive(clap::Args, Debug)]
+pub struct When {
+    /// When (default: now).
+    #[arg(long, value_parser = at::parse, value_name = "TIME")]
+    at: Option<Zoned>,
+    /// Report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Record a subject's objection to processing for a purpose (GDPR Art. 21).
+///
+/// Only purposes resting on legitimate interest or a public task can be
+/// objected to; an objection to direct marketing is absolute (Art. 21(3)).
+#[derive(clap::Args, Debug)]
+pub struct ObjectArgs {
+    #[arg(long, value_parser = subject_id)]
+    subject: SubjectId,
+    /// The purpose objected to, e.g. marketing.
+    #[arg(long)]
+    purpose: String,
+    #[command(flatten)]
+    when: When,
+}
+
+/// Restriction of processing (GDPR Art. 18): while in force, the data is
+/// only stored.
+#[derive(clap::Subcommand, Debug)]
+pub enum RestrictCommand {
+    /// Restrict processing of a subject's data.
+    Start {
+        #[arg(long, value_parser = subject_id)]
+        subject: SubjectId,
+        /// Art. 18(1): accuracy-contested, unlawful, legal-claims,
+        /// objection-pending.
+        #[arg(long)]
+        ground: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Lift a restriction in force.
+    Lift {
+        #[arg(long, value_parser = subject_id)]
+        subject: SubjectId,
+        /// The restriction's number, as `restrict start` printed it.
+        #[arg(long)]
+        id: i64,
+        #[command(flatten)]
+        when: When,
+    },
+}
+
+/// Legal holds: while one is in force, nothing of the subject's is erased.
+#[derive(clap::Subcommand, Debug)]
+pub enum HoldCommand {
+    /// Place a hold: who asks for it and why.
+    Place {
+        #[arg(long, value_parser = subject_id)]
+        subject: SubjectId,
+        /// Who places it (a person or function).
+        #[arg(long)]
+        by: String,
+        /// Why, e.g. a dispute or an authority's request.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        when: When,
+    },
+    /// Release a hold.
+    Release {
+        #[arg(long, value_parser = subject_id)]
+        subject: SubjectId,
+        /// The hold's number, as `hold place` printed it.
+        #[arg(long)]
+        id: i64,
+        /// Who releases it.
+        #[arg(long)]
+        by: String,
+        #[command(flatten)]
+        when: When,
+    },
+}
+
+fn report(json: bool, value: serde_json::Value, line: String) -> anyhow::Result<ExitCode> {
+    if json {
+        emit_json(&value)?;
+    } else {
+        say(&line)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn non_empty(what: &str, s: &str) -> anyhow::Result<()> {
+    if s.trim().is_empty() || s.chars().any(char::is_control) {
+        anyhow::bail!("give {what} as plain text");
+    }
+    Ok(())
+}
+
+pub fn object(cx: &Context, a: ObjectArgs) -> anyhow::Result<ExitCode> {
+    let at = at::or_now(a.when.at)?;
+    let policy = cx.policy()?;
+    let objection = NewObjection::new(&policy, a.subject, &a.purpose, at.timestamp())?;
+    let id = cx
+        .ledger()?
+        .write(at.timestamp(), |w| w.object(&objection))?;
+    report(
+        a.when.json,
+        json!({ "objection": id, "subject": objection.subject, "purpose": objection.purpose, "absolute": objection.absolute }),
+        format!(
+            "objection {id} by subject {} to {}{}",
+            objection.subject,
+            objection.purpose,
+            if objection.absolute {
+                " recorded; direct marketing stops absolutely (Art. 21(3))"
+            } else {
+                " recorded; processing stops unless compelling legitimate grounds override it (Art. 21(1))"
+            }
+        ),
+    )
+}
+
+pub fn restrict(cx: &Context, command: RestrictCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        RestrictCommand::Start {
+            subject,
+            ground,
+            when,
+        } => {
+            let ground = RestrictionGround::parse(&ground)?;
+            let at = at::or_now(when.at)?;
+            let id = cx.ledger()?.write(at.timestamp(), |w| {
+                w.restrict(&subject, ground, at.timestamp())
+            })?;
+            report(
+                when.json,
+                json!({ "restriction": id, "subject": subject, "ground": ground.id() }),
+                format!(
+                    "restriction {id} ({}) in force for subject {subject}",
+                    ground.id()
+                ),
+            )
+        }
+        RestrictCommand::Lift { subject, id, when } => {
+            let at = at::or_now(when.at)?;
+            cx.ledger()?.write(at.timestamp(), |w| {
+                w.lift_restriction(&subject, id, at.timestamp())
+            })?;
+            report(
+                when.json,
+                json!({ "restriction": id, "subject": subject, "lifted": true }),
+                format!("restriction {id} of subject {subject} lifted"),
+            )
+        }
+    }
+}
+
+pub fn hold(cx: &Context, command: HoldCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        HoldCommand::Place {
+            subject,
+            by,
+            reason,
+            when,
+        } => {
+            non_empty("--by", &by)?;
+            non_empty("--reason", &reason)?;
+            let at = at::or_now(when.at)?;
+            let id = cx.ledger()?.write(at.timestamp(), |w| {
+                w.place_hold(&subject, &by, &reason, at.timestamp())
+            })?;
+            report(
+                when.json,
+                json!({ "hold": id, "subject": subject }),
+                format!(
+                    "hold {id} placed on subject {subject}; nothing of theirs is erased until it is released"
+                ),
+            )
+        }
+        HoldCommand::Release {
+            subject,
+            id,
+            by,
+            when,
+        } => {
+            non_empty("--by", &by)?;
+            let at = at::or_now(when.at)?;
+            cx.ledger()?.write(at.timestamp(), |w| {
+                w.release_hold(&subject, id, &by, at.timestamp())
+            })?;
+            report(
+                when.json,
+                json!({ "hold": id, "subject": subject, "released": true }),
+                format!("hold {id} on subject {subject} released"),
+            )
+        }
+    }
+}

@@ -1,0 +1,909 @@
+//! The ledger's operations, in SQL both databases run.
+//!
+//! Writes happen inside [`Ledger::write`] through a [`Writer`], which checks
+//! what the database must confirm (the subject exists, an identifier is not
+//! someone else's) before it changes anything, and appends one audit entry
+//! per change. Reads return plain views; the current consent is derived
+//! from the consent history each time it is asked for.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde::Serialize;
+use serde_json::json;
+use tillit_core::identity::{Identifier, SubjectId};
+use tillit_core::ledger::{
+    ConsentChange, NewDisclosure, NewEvent, NewObjection, NewRecord, NewSubject, RestrictionGround,
+};
+
+use crate::audit::{self, Cursor, Verification};
+use crate::sql::{Backend, Row, Sql};
+use crate::{Location, StoreError};
+
+/// The ledger on one database connection.
+pub struct Ledger {
+    backend: Box<dyn Backend>,
+}
+
+impl std::fmt::Debug for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ledger")
+            .field("backend", &self.backend.name())
+            .finish()
+    }
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+fn timestamp(m: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_microsecond(m)
+        .map_err(|e| StoreError::Corrupt(format!("time {m} is out of range: {e}")))
+}
+
+fn opt_timestamp(m: Option<i64>) -> Result<Option<Timestamp>, StoreError> {
+    m.map(timestamp).transpose()
+}
+
+/// A fresh random pseudonym: 128 bits in hex.
+fn pseudonym() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| StoreError::Database(format!("no randomness for a pseudonym: {e}")))?;
+    Ok(hex::encode(bytes))
+}
+
+impl Ledger {
+    /// Opens the database a URL names (see [`Location::parse`]), creating
+    /// and migrating it as needed.
+    pub fn open(url: &str) -> Result<Ledger, StoreError> {
+        let backend: Box<dyn Backend> = match Location::parse(url)? {
+            Location::Sqlite(path) => Box::new(crate::sqlite::Sqlite::open(&path)?),
+            Location::Postgres(url) => {
+                Box::new(crate::postgres::Postgres::open(&url, &crate::redact(&url))?)
+            }
+        };
+        Ok(Ledger { backend })
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend(&self) -> &'static str {
+        self.backend.name()
+    }
+
+    /// Runs `work` in one transaction: everything it writes, and the audit
+    /// entries for it, commit together or not at all. `at` is the time the
+    /// audit entries carry.
+    pub fn write<T>(
+        &mut self,
+        at: Timestamp,
+        work: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut work = Some(work);
+        let mut out = None;
+        self.backend.write(&mut |sql| {
+            let work = work
+                .take()
+                .ok_or_else(|| StoreError::Corrupt("a transaction ran twice".into()))?;
+            let cursor = Cursor::lock(sql)?;
+            let mut writer = Writer {
+                sql,
+                cursor,
+                at: micros(at),
+            };
+            out = Some(work(&mut writer)?);
+            writer.cursor.finish(writer.sql)
+        })?;
+        out.ok_or_else(|| StoreError::Corrupt("a transaction returned nothing".into()))
+    }
+
+    fn read<T>(
+        &mut self,
+        work: impl FnOnce(&mut dyn Sql) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut work = Some(work);
+        let mut out = None;
+        self.backend.read(&mut |sql| {
+            let work = work
+                .take()
+                .ok_or_else(|| StoreError::Corrupt("a read ran twice".into()))?;
+            out = Some(work(sql)?);
+            Ok(())
+        })?;
+        out.ok_or_else(|| StoreError::Corrupt("a read returned nothing".into()))
+    }
+
+    /// The subject an identifier belongs to.
+    pub fn find(&mut self, identifier: &Identifier) -> Result<Option<SubjectId>, StoreError> {
+        self.read(|sql| {
+            let row = sql.query_opt(
+                "SELECT subject_id FROM identifiers WHERE kind = $1 AND value = $2",
+                &[identifier.kind().into(), identifier.value().into()],
+            )?;
+            row.map(|r| parse_subject(&r.text(0)?)).transpose()
+        })
+    }
+
+    pub fn subject(&mut self, id: &SubjectId) -> Result<Option<SubjectView>, StoreError> {
+        self.read(|sql| subject_view(sql, id))
+    }
+
+    /// Everything the ledger holds about a subject, with consent as it
+    /// stands at `at`.
+    pub fn subject_file(
+        &mut self,
+        id: &SubjectId,
+        at: Timestamp,
+    ) -> Result<Option<SubjectFile>, StoreError> {
+        self.read(|sql| {
+            let Some(subject) = subject_view(sql, id)? else {
+                return Ok(None);
+            };
+            let records = records(sql, id)?;
+            let events = sql
+                .query(
+                    "SELECT id, kind, reference, at FROM lifecycle_events
+                     WHERE subject_id = $1 ORDER BY at, id",
+                    &[id.as_str().into()],
+                )?
+                .into_iter()
+                .map(|r| {
+                    Ok(EventView {
+                        id: r.int(0)?,
+                        kind: r.text(1)?,
+                        reference: r.text(2)?,
+                        at: timestamp(r.int(3)?)?,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            let consents = consent_state(&consent_history(sql, id)?, at);
+            let objections = sql
+                .query(
+                    "SELECT id, purpose, absolute, at FROM objections WHERE subject_id = $1 ORDER BY at, id",
+                    &[id.as_str().into()],
+                )?
+                .into_iter()
+                .map(|r| {
+                    Ok(Objection {
+                        id: r.int(0)?,
+                        purpose: r.text(1)?,
+                        absolute: r.bool(2)?,
+                        at: timestamp(r.int(3)?)?,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            let restrictions = sql
+                .query(
+                    "SELECT id, ground, at, lifted_at FROM restrictions WHERE subject_id = $1 ORDER BY at, id",
+                    &[id.as_str().into()],
+                )?
+                .into_iter()
+                .map(|r| {
+                    Ok(Restriction {
+                        id: r.int(0)?,
+                        ground: r.text(1)?,
+                        at: timestamp(r.int(2)?)?,
+                        lifted_at: opt_timestamp(r.opt_int(3)?)?,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            let holds = sql
+                .query(
+                    "SELECT id, placed_by, reason, at, released_at, released_by FROM holds
+                     WHERE subject_id = $1 ORDER BY at, id",
+                    &[id.as_str().into()],
+                )?
+                .into_iter()
+                .map(|r| {
+                    Ok(Hold {
+                        id: r.int(0)?,
+                        placed_by: r.text(1)?,
+                        reason: r.text(2)?,
+                        at: timestamp(r.int(3)?)?,
+                        released_at: opt_timestamp(r.opt_int(4)?)?,
+                        released_by: r.opt_text(5)?,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            let disclosures = sql
+                .query(
+                    "SELECT d.id, d.recipient, d.categories, d.basis, d.reference, d.at
+                     FROM disclosures d JOIN disclosure_subjects s ON s.disclosure_id = d.id
+                     WHERE s.subject_id = $1 ORDER BY d.at, d.id",
+                    &[id.as_str().into()],
+                )?
+                .into_iter()
+                .map(|r| {
+                    Ok(Disclosure {
+                        id: r.int(0)?,
+                        recipient: r.text(1)?,
+                        categories: r.text(2)?.split(',').map(str::to_owned).collect(),
+                        basis: r.text(3)?,
+                        reference: r.opt_text(4)?,
+                        at: timestamp(r.int(5)?)?,
+                    })
+                })
+                .collect::<Result<_, StoreError>>()?;
+            Ok(Some(SubjectFile {
+                subject,
+                records,
+                events,
+                consents,
+                objections,
+                restrictions,
+                holds,
+                disclosures,
+            }))
+        })
+    }
+
+    /// Every consent given or withdrawn by a subject, oldest first.
+    pub fn consent_history(&mut self, id: &SubjectId) -> Result<Vec<ConsentEvent>, StoreError> {
+        self.read(|sql| {
+            require_subject(sql, id)?;
+            consent_history(sql, id)
+        })
+    }
+
+    /// Recomputes the audit chain; see [`audit::verify`].
+    pub fn verify_audit(
+        &mut self,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<Verification, StoreError> {
+        self.read(|sql| audit::verify(sql, progress))
+    }
+
+    /// The chain's recorded head: the last sequence number and its hash.
+    pub fn audit_head(&mut self) -> Result<(i64, String), StoreError> {
+        self.read(|sql| {
+            let r = sql.query_one("SELECT seq, hash FROM audit_head WHERE id = 1", &[])?;
+            Ok((r.int(0)?, r.text(1)?))
+        })
+    }
+
+    /// How many rows each table holds.
+    pub fn counts(&mut self) -> Result<Counts, StoreError> {
+        self.read(|sql| {
+            let mut count = |q: &'static str| -> Result<u64, StoreError> {
+                let n = sql.query_one(q, &[])?.int(0)?;
+                Ok(u64::try_from(n).unwrap_or(0))
+            };
+            Ok(Counts {
+                subjects: count("SELECT COUNT(*) FROM subjects")?,
+                records: count("SELECT COUNT(*) FROM records")?,
+                lifecycle_events: count("SELECT COUNT(*) FROM lifecycle_events")?,
+                consents: count("SELECT COUNT(*) FROM consents")?,
+                objections: count("SELECT COUNT(*) FROM objections")?,
+                restrictions: count("SELECT COUNT(*) FROM restrictions")?,
+                holds: count("SELECT COUNT(*) FROM holds")?,
+                disclosures: count("SELECT COUNT(*) FROM disclosures")?,
+                audit_entries: count("SELECT COUNT(*) FROM audit")?,
+            })
+        })
+    }
+}
+
+/// Row counts, for summaries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub subjects: u64,
+    pub records: u64,
+    pub lifecycle_events: u64,
+    pub consents: u64,
+    pub objections: u64,
+    pub restrictions: u64,
+    pub holds: u64,
+    pub disclosures: u64,
+    pub audit_entries: u64,
+}
+
+fn parse_subject(s: &str) -> Result<SubjectId, StoreError> {
+    SubjectId::parse(s).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+fn subject_view(sql: &mut dyn Sql, id: &SubjectId) -> Result<Option<SubjectView>, StoreError> {
+    let Some(row) = sql.query_opt(
+        "SELECT pseudonym, created_at FROM subjects WHERE id = $1",
+        &[id.as_str().into()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let identifiers = sql
+        .query(
+            "SELECT kind, value FROM identifiers WHERE subject_id = $1 ORDER BY kind, value",
+            &[id.as_str().into()],
+        )?
+        .into_iter()
+        .map(|r| {
+            let (kind, value) = (r.text(0)?, r.text(1)?);
+            Identifier::from_stored(&kind, &value)
+                .ok_or_else(|| StoreError::Corrupt(format!("a stored {kind} does not parse")))
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(Some(SubjectView {
+        id: id.clone(),
+        pseudonym: row.text(0)?,
+        created_at: timestamp(row.int(1)?)?,
+        identifiers,
+    }))
+}
+
+fn records(sql: &mut dyn Sql, id: &SubjectId) -> Result<Vec<RecordView>, StoreError> {
+    sql.query(
+        "SELECT id, category, kind, source, register, inform_by, collected_at, payload,
+                reference, accounting, state
+         FROM records WHERE subject_id = $1 ORDER BY collected_at, id",
+        &[id.as_str().into()],
+    )?
+    .into_iter()
+    .map(|r| record_view(&r))
+    .collect()
+}
+
+fn record_view(r: &Row) -> Result<RecordView, StoreError> {
+    let payload = r
+        .opt_text(7)?
+        .map(|p| serde_json::from_str(&p))
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("a record's payload is not JSON: {e}")))?;
+    let inform_by = r
+        .opt_text(5)?
+        .map(|d| d.parse::<Date>())
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("a record's inform-by date: {e}")))?;
+    Ok(RecordView {
+        id: r.int(0)?,
+        category: r.text(1)?,
+        kind: r.text(2)?,
+        source: r.text(3)?,
+        register: r.opt_text(4)?,
+        inform_by,
+        collected_at: timestamp(r.int(6)?)?,
+        payload,
+        reference: r.opt_text(8)?,
+        accounting: r.bool(9)?,
+        state: r.text(10)?,
+    })
+}
+
+fn consent_history(sql: &mut dyn Sql, id: &SubjectId) -> Result<Vec<ConsentEvent>, StoreError> {
+    sql.query(
+        "SELECT id, purpose, given, channel, notice_version, at FROM consents
+         WHERE subject_id = $1 ORDER BY at, id",
+        &[id.as_str().into()],
+    )?
+    .into_iter()
+    .map(|r| {
+        Ok(ConsentEvent {
+            id: r.int(0)?,
+            purpose: r.text(1)?,
+            given: r.bool(2)?,
+            channel: r.text(3)?,
+            notice_version: r.text(4)?,
+            at: timestamp(r.int(5)?)?,
+        })
+    })
+    .collect()
+}
+
+/// The consent standing at `at` for each purpose the history names: the
+/// latest event at or before `at`.
+pub fn consent_state(history: &[ConsentEvent], at: Timestamp) -> Vec<ConsentState> {
+    let mut state: Vec<ConsentState> = Vec::new();
+    for e in history.iter().filter(|e| e.at <= at) {
+        let now = ConsentState {
+            purpose: e.purpose.clone(),
+            given: e.given,
+            since: e.at,
+            channel: e.channel.clone(),
+            notice_version: e.notice_version.clone(),
+        };
+        match state.iter_mut().find(|s| s.purpose == e.purpose) {
+            Some(s) => *s = now,
+            None => state.push(now),
+        }
+    }
+    state
+}
+
+fn require_subject(sql: &mut dyn Sql, id: &SubjectId) -> Result<String, StoreError> {
+    sql.query_opt(
+        "SELECT pseudonym FROM subjects WHERE id = $1",
+        &[id.as_str().into()],
+    )?
+    .map(|r| r.text(0))
+    .transpose()?
+    .ok_or_else(|| StoreError::NoSuchSubject(id.to_string()))
+}
+
+/// Writes inside one transaction; see [`Ledger::write`].
+///
+/// **Invariant:** each method checks everything that can refuse it before
+/// its first statement that changes a row, so a refused call leaves the
+/// transaction as it was and the caller may go on with the next one.
+pub struct Writer<'a> {
+    sql: &'a mut dyn Sql,
+    cursor: Cursor,
+    at: i64,
+}
+
+impl std::fmt::Debug for Writer<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Writer").field("at", &self.at).finish()
+    }
+}
+
+impl Writer<'_> {
+    fn audit(
+        &mut self,
+        action: &str,
+        subject: Option<&str>,
+        detail: &serde_json::Value,
+    ) -> Result<i64, StoreError> {
+        self.cursor
+            .append(self.sql, self.at, action, subject, detail)
+    }
+
+    fn check_identifiers(
+        &mut self,
+        subject: &SubjectId,
+        identifiers: &[Identifier],
+    ) -> Result<Vec<Identifier>, StoreError> {
+        let mut new = Vec::new();
+        for identifier in identifiers {
+            let holder = self.sql.query_opt(
+                "SELECT subject_id FROM identifiers WHERE kind = $1 AND value = $2",
+                &[identifier.kind().into(), identifier.value().into()],
+            )?;
+            match holder {
+                Some(r) if r.text(0)? == subject.as_str() => {}
+                Some(r) => {
+                    return Err(StoreError::IdentifierTaken {
+                        kind: identifier.kind(),
+                        holder: r.text(0)?,
+                    });
+                }
+                None if !new.contains(identifier) => new.push(identifier.clone()),
+                None => {}
+            }
+        }
+        Ok(new)
+    }
+
+    fn insert_identifiers(
+        &mut self,
+        subject: &SubjectId,
+        pseudonym: &str,
+        identifiers: &[Identifier],
+    ) -> Result<(), StoreError> {
+        for identifier in identifiers {
+            self.sql.execute(
+                "INSERT INTO identifiers (kind, value, subject_id) VALUES ($1, $2, $3)",
+                &[
+                    identifier.kind().into(),
+                    identifier.value().into(),
+                    subject.as_str().into(),
+                ],
+            )?;
+            self.audit(
+                "identifier-added",
+                Some(pseudonym),
+                &json!({ "kind": identifier.kind() }),
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Adds a subject; refused if the id is taken or an identifier is
+    /// someone else's. Returns the subject's pseudonym.
+    pub fn add_subject(&mut self, s: &NewSubject) -> Result<String, StoreError> {
+        if self
+            .sql
+            .query_opt(
+                "SELECT 1 FROM subjects WHERE id = $1",
+                &[s.id.as_str().into()],
+            )?
+            .is_some()
+        {
+            return Err(StoreError::SubjectExists(s.id.to_string()));
+        }
+        let identifiers = self.check_identifiers(&s.id, &s.identifiers)?;
+        let pseudonym = pseudonym()?;
+        self.sql.execute(
+            "INSERT INTO subjects (id, pseudonym, created_at) VALUES ($1, $2, $3)",
+            &[
+                s.id.as_str().into(),
+                pseudonym.as_str().into(),
+                self.at.into(),
+            ],
+        )?;
+        self.audit("subject-added", Some(&pseudonym), &json!({}))?;
+        self.insert_identifiers(&s.id, &pseudonym, &identifiers)?;
+        Ok(pseudonym)
+    }
+
+    /// Adds the subject if it is new, else the identifiers it does not
+    /// hold yet. Whether the subject was new.
+    pub fn ensure_subject(&mut self, s: &NewSubject) -> Result<bool, StoreError> {
+        match self.sql.query_opt(
+            "SELECT pseudonym FROM subjects WHERE id = $1",
+            &[s.id.as_str().into()],
+        )? {
+            None => self.add_subject(s).map(|_| true),
+            Some(row) => {
+                let pseudonym = row.text(0)?;
+                let identifiers = self.check_identifiers(&s.id, &s.identifiers)?;
+                self.insert_identifiers(&s.id, &pseudonym, &identifiers)?;
+                Ok(false)
+            }
+        }
+    }
+
+    pub fn add_record(&mut self, r: &NewRecord) -> Result<i64, StoreError> {
+        let pseudonym = require_subject(self.sql, &r.subject)?;
+        let id = self
+            .sql
+            .query_one(
+                "INSERT INTO records (subject_id, category, kind, source, register, inform_by,
+                                      collected_at, payload, reference, accounting)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                &[
+                    r.subject.as_str().into(),
+                    r.category.as_str().into(),
+                    r.kind.as_str().into(),
+                    r.source.as_str().into(),
+                    r.register.as_deref().into(),
+                    r.inform_by.map(|d| d.to_string()).into(),
+                    micros(r.collected_at).into(),
+                    r.payload.as_ref().map(ToString::to_string).into(),
+                    r.reference.as_deref().into(),
+                    r.accounting.into(),
+                ],
+            )?
+            .int(0)?;
+        self.audit(
+            "record-added",
+            Some(&pseudonym),
+            &json!({
+                "record": id,
+                "category": r.category,
+                "kind": r.kind,
+                "source": r.source,
+                "accounting": r.accounting,
+            }),
+        )?;
+        Ok(id)
+    }
+
+    pub fn add_event(&mut self, e: &NewEvent) -> Result<i64, StoreError> {
+        let pseudonym = require_subject(self.sql, &e.subject)?;
+        let id = self
+            .sql
+            .query_one(
+                "INSERT INTO lifecycle_events (subject_id, kind, reference, at)
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+                &[
+                    e.subject.as_str().into(),
+                    e.kind.as_str().into(),
+                    e.reference.as_str().into(),
+                    micros(e.at).into(),
+                ],
+            )?
+            .int(0)?;
+        self.audit(
+            "lifecycle-event",
+            Some(&pseudonym),
+            &json!({ "event": id, "kind": e.kind, "at": micros(e.at) }),
+        )?;
+        Ok(id)
+    }
+
+    /// Appends a consent given or withdrawn; nothing earlier is changed.
+    pub fn change_consent(&mut self, c: &ConsentChange) -> Result<i64, StoreError> {
+        let pseudonym = require_subject(self.sql, &c.subject)?;
+        let id = self
+            .sql
+            .query_one(
+                "INSERT INTO consents (subject_id, purpose, given, channel, notice_version, at)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    c.subject.as_str().into(),
+                    c.purpose.as_str().into(),
+                    c.given.into(),
+                    c.channel.as_str().into(),
+                    c.notice_version.as_str().into(),
+                    micros(c.at).into(),
+                ],
+            )?
+            .int(0)?;
+        self.audit(
+            if c.given {
+                "consent-given"
+            } else {
+                "consent-withdrawn"
+            },
+            Some(&pseudonym),
+            &json!({
+                "consent": id,
+                "purpose": c.purpose,
+                "notice": c.notice_version,
+                "at": micros(c.at),
+            }),
+        )?;
+        Ok(id)
+    }
+
+    pub fn object(&mut self, o: &NewObjection) -> Result<i64, StoreError> {
+        let pseudonym = require_subject(self.sql, &o.subject)?;
+        let id = self
+            .sql
+            .query_one(
+                "INSERT INTO objections (subject_id, purpose, absolute, at)
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+                &[
+                    o.subject.as_str().into(),
+                    o.purpose.as_str().into(),
+                    o.absolute.into(),
+                    micros(o.at).into(),
+                ],
+            )?
+            .int(0)?;
+        self.audit(
+            "objection",
+            Some(&pseudonym),
+            &json!({ "objection": id, "purpose": o.purpose, "absolute": o.absolute }),
+        )?;
+        Ok(id)
+    }
+
+    pub fn restrict(
+        &mut self,
+        subject: &SubjectId,
+        ground: RestrictionGround,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let pseudonym = require_subject(self.sql, subject)?;
+        let id = self
+            .sql
+            .query_one(
+                "INSERT INTO restrictions (subject_id, ground, at) VALUES ($1, $2, $3) RETURNING id",
+                &[subject.as_str().into(), ground.id().into(), micros(at).into()],
+            )?
+            .int(0)?;
+        self.audit(
+            "restriction",
+            Some(&pseudonym),
+            &json!({ "restriction": id, "ground": ground.id() }),
+        )?;
+        Ok(id)
+    }
+
+    /// Lifts a restriction that is in force.
+    pub fn lift_restriction(
+        &mut self,
+        subject: &SubjectId,
+        id: i64,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let pseudonym = require_subject(self.sql, subject)?;
+        let n = self.sql.execute(
+            "UPDATE restrictions SET lifted_at = $1
+             WHERE id = $2 AND subject_id = $3 AND lifted_at IS NULL",
+            &[micros(at).into(), id.into(), subject.as_str().into()],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSuch {
+                what: "restriction in force",
+                id,
+                subject: subject.to_string(),
+            });
+        }
+        self.audit(
+            "restriction-lifted",
+            Some(&pseudonym),
+            &json!({ "restriction": id }),
+        )?;
+        Ok(())
+    }
+
+    /// Places a legal hold: nothing of the subject's is erased until it is
+    /// released. `by` and `reason` stay in the ledger, not in the chain.
+    pub fn place_hold(
+        &mut self,
+        subject: &SubjectId,
+        by: &str,
+        reason: &str,
+        at: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let pseudonym = require_subject(self.sql, subject)?;
+        let id = self
+            .sql
+            .query_one(
+                "INSERT INTO holds (subject_id, placed_by, reason, at) VALUES ($1, $2, $3, $4) RETURNING id",
+                &[subject.as_str().into(), by.into(), reason.into(), micros(at).into()],
+            )?
+            .int(0)?;
+        self.audit("hold-placed", Some(&pseudonym), &json!({ "hold": id }))?;
+        Ok(id)
+    }
+
+    pub fn release_hold(
+        &mut self,
+        subject: &SubjectId,
+        id: i64,
+        by: &str,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let pseudonym = require_subject(self.sql, subject)?;
+        let n = self.sql.execute(
+            "UPDATE holds SET released_at = $1, released_by = $2
+             WHERE id = $3 AND subject_id = $4 AND released_at IS NULL",
+            &[
+                micros(at).into(),
+                by.into(),
+                id.into(),
+                subject.as_str().into(),
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NoSuch {
+                what: "hold in force",
+                id,
+                subject: subject.to_string(),
+            });
+        }
+        self.audit("hold-released", Some(&pseudonym), &json!({ "hold": id }))?;
+        Ok(())
+    }
+
+    /// Records a disclosure, with one audit entry per subject.
+    pub fn disclose(&mut self, d: &NewDisclosure) -> Result<i64, StoreError> {
+        let mut pseudonyms = Vec::with_capacity(d.subjects.len());
+        for s in &d.subjects {
+            pseudonyms.push(require_subject(self.sql, s)?);
+        }
+        let categories: Vec<&str> = d.categories.iter().map(|c| c.as_str()).collect();
+        let id = self
+            .sql
+            .query_one(
+                "INSERT INTO disclosures (recipient, categories, basis, reference, at)
+                 VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                &[
+                    d.recipient.as_str().into(),
+                    categories.join(",").into(),
+                    d.basis.id().into(),
+                    d.reference.as_deref().into(),
+                    micros(d.at).into(),
+                ],
+            )?
+            .int(0)?;
+        let mut done: Vec<&SubjectId> = Vec::new();
+        for (s, pseudonym) in d.subjects.iter().zip(&pseudonyms) {
+            if done.contains(&s) {
+                continue;
+            }
+            done.push(s);
+            self.sql.execute(
+                "INSERT INTO disclosure_subjects (disclosure_id, subject_id) VALUES ($1, $2)",
+                &[id.into(), s.as_str().into()],
+            )?;
+            self.audit(
+                "disclosure",
+                Some(pseudonym),
+                &json!({
+                    "disclosure": id,
+                    "recipient": d.recipient,
+                    "categories": categories,
+                    "basis": d.basis.id(),
+                }),
+            )?;
+        }
+        Ok(id)
+    }
+}
+
+/// A subject and the identifiers it can be found by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SubjectView {
+    pub id: SubjectId,
+    pub pseudonym: String,
+    pub created_at: Timestamp,
+    /// Not serialised: whoever shows them decides how much of a
+    /// personnummer the reader may see.
+    #[serde(skip)]
+    pub identifiers: Vec<Identifier>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RecordView {
+    pub id: i64,
+    pub category: String,
+    pub kind: String,
+    pub source: String,
+    pub register: Option<String>,
+    pub inform_by: Option<Date>,
+    pub collected_at: Timestamp,
+    pub payload: Option<serde_json::Value>,
+    pub reference: Option<String>,
+    pub accounting: bool,
+    /// `active`, `anonymised` or `erased`.
+    pub state: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventView {
+    pub id: i64,
+    pub kind: String,
+    pub reference: String,
+    pub at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsentEvent {
+    pub id: i64,
+    pub purpose: String,
+    pub given: bool,
+    pub channel: String,
+    pub notice_version: String,
+    pub at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ConsentState {
+    pub purpose: String,
+    pub given: bool,
+    pub since: Timestamp,
+    pub channel: String,
+    pub notice_version: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Objection {
+    pub id: i64,
+    pub purpose: String,
+    pub absolute: bool,
+    pub at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Restriction {
+    pub id: i64,
+    pub ground: String,
+    pub at: Timestamp,
+    pub lifted_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Hold {
+    pub id: i64,
+    pub placed_by: String,
+    pub reason: String,
+    pub at: Timestamp,
+    pub released_at: Option<Timestamp>,
+    pub released_by: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Disclosure {
+    pub id: i64,
+    pub recipient: String,
+    pub categories: Vec<String>,
+    pub basis: String,
+    pub reference: Option<String>,
+    pub at: Timestamp,
+}
+
+/// Everything the ledger holds about one subject.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SubjectFile {
+    pub subject: SubjectView,
+    pub records: Vec<RecordView>,
+    pub events: Vec<EventView>,
+    /// As it stands at the time asked for.
+    pub consents: Vec<ConsentState>,
+    pub objections: Vec<Objection>,
+    pub restrictions: Vec<Restriction>,
+    pub holds: Vec<Hold>,
+    pub disclosures: Vec<Disclosure>,
+}

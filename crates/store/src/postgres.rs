@@ -1,0 +1,198 @@
+//! PostgreSQL, for more than one machine: many tillit processes share one
+//! database. Writers serialise on the audit chain's head row, so the chain
+//! stays one line however many write at once.
+
+use std::collections::HashMap;
+use std::error::Error as _;
+use std::time::Duration;
+
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, Config, GenericClient, NoTls, Statement};
+
+use crate::StoreError;
+use crate::sql::{Backend, Row, Sql, Value, Work};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_ledger.sql"))];
+
+/// Serialises migrations between processes that open the same database.
+const MIGRATION_LOCK: i64 = 0x7469_6c6c_6974; // "tillit"
+
+pub struct Postgres {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
+}
+
+impl std::fmt::Debug for Postgres {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Postgres").finish_non_exhaustive()
+    }
+}
+
+/// The driver's message with its cause (the server's own words, or the
+/// socket's), which its `Display` leaves out.
+fn describe(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return db.message().to_owned();
+    }
+    match e.source() {
+        Some(cause) => format!("{e}: {cause}"),
+        None => e.to_string(),
+    }
+}
+
+fn err(e: postgres::Error) -> StoreError {
+    StoreError::Database(describe(&e))
+}
+
+impl Postgres {
+    /// Connects and brings the schema up to date. `url` is a libpq-style
+    /// URL; `shown` is how errors name it (without a password).
+    pub fn open(url: &str, shown: &str) -> Result<Postgres, StoreError> {
+        let cannot = |reason: String| StoreError::Connect {
+            target: format!("PostgreSQL at {shown}"),
+            reason,
+        };
+        let mut config: Config = url
+            .parse()
+            .map_err(|e: postgres::Error| cannot(describe(&e)))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(5));
+        }
+        let client = config.connect(NoTls).map_err(|e| cannot(describe(&e)))?;
+        let mut db = Postgres {
+            client,
+            statements: HashMap::new(),
+        };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction().map_err(err)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(err)?;
+        tx.batch_execute(
+            "SET LOCAL client_min_messages = warning;
+             CREATE TABLE IF NOT EXISTS tillit_schema (version BIGINT NOT NULL)",
+        )
+        .map_err(err)?;
+        let found: i64 = tx
+            .query_one("SELECT COALESCE(MAX(version), 0) FROM tillit_schema", &[])
+            .map_err(err)?
+            .get(0);
+        crate::check_schema_version(found, MIGRATIONS)?;
+        for (version, script) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+            tx.batch_execute(script).map_err(err)?;
+            tx.execute(
+                "INSERT INTO tillit_schema (version) VALUES ($1)",
+                &[version],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+}
+
+impl ToSql for Value {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut postgres::types::private::BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(v) => v.to_sql(ty, out),
+            Value::Text(v) => v.to_sql(ty, out),
+            Value::Bool(v) => v.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(ty: &Type) -> bool {
+        <i64 as ToSql>::accepts(ty)
+            || <String as ToSql>::accepts(ty)
+            || <bool as ToSql>::accepts(ty)
+    }
+
+    to_sql_checked!();
+}
+
+struct Conn<'a, C> {
+    client: &'a mut C,
+    statements: &'a mut HashMap<&'static str, Statement>,
+}
+
+impl<C: GenericClient> Conn<'_, C> {
+    fn statement(&mut self, sql: &'static str) -> Result<Statement, StoreError> {
+        if let Some(s) = self.statements.get(sql) {
+            return Ok(s.clone());
+        }
+        let s = self.client.prepare(sql).map_err(err)?;
+        self.statements.insert(sql, s.clone());
+        Ok(s)
+    }
+}
+
+fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
+    values.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+impl<C: GenericClient> Sql for Conn<'_, C> {
+    fn execute(&mut self, sql: &'static str, values: &[Value]) -> Result<u64, StoreError> {
+        let stmt = self.statement(sql)?;
+        self.client.execute(&stmt, &params(values)).map_err(err)
+    }
+
+    fn query(&mut self, sql: &'static str, values: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let stmt = self.statement(sql)?;
+        let rows = self.client.query(&stmt, &params(values)).map_err(err)?;
+        rows.iter()
+            .map(|row| {
+                (0..row.len())
+                    .map(|i| {
+                        let ty = row.columns().get(i).map(|c| c.type_().clone());
+                        let v = match ty {
+                            Some(Type::INT8) => {
+                                row.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int))
+                            }
+                            Some(Type::INT4) => row
+                                .try_get::<_, Option<i32>>(i)
+                                .map(|v| v.map(|v| Value::Int(i64::from(v)))),
+                            Some(Type::BOOL) => row
+                                .try_get::<_, Option<bool>>(i)
+                                .map(|v| v.map(Value::Bool)),
+                            _ => row
+                                .try_get::<_, Option<String>>(i)
+                                .map(|v| v.map(Value::Text)),
+                        };
+                        v.map(|v| v.unwrap_or(Value::Null)).map_err(err)
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Row)
+            })
+            .collect()
+    }
+}
+
+impl Backend for Postgres {
+    fn name(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn write(&mut self, work: Work<'_>) -> Result<(), StoreError> {
+        let mut tx = self.client.transaction().map_err(err)?;
+        let mut conn = Conn {
+            client: &mut tx,
+            statements: &mut self.statements,
+        };
+        work(&mut conn)?;
+        tx.commit().map_err(err)
+    }
+
+    fn read(&mut self, work: Work<'_>) -> Result<(), StoreError> {
+        let mut conn = Conn {
+            client: &mut self.client,
+            statements: &mut self.statements,
+        };
+        work(&mut conn)
+    }
+}

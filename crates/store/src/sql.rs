@@ -1,0 +1,148 @@
+//! The seam between the ledger and its two databases.
+//!
+//! The ledger's SQL is written once, in the dialect SQLite and PostgreSQL
+//! share, with `$1`-style parameters, and runs through [`Sql`]; each
+//! backend implements it over its own driver. Values cross the seam as
+//! [`Value`], which both drivers bind and read, so the ledger never sees a
+//! driver type.
+
+use crate::StoreError;
+
+/// A parameter or a column value.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+    Bool(bool),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Int(v)
+    }
+}
+
+impl From<bool> for Value {
+    fn from(v: bool) -> Value {
+        Value::Bool(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(v.to_owned())
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(v)
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One result row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    fn at(&self, i: usize) -> Result<&Value, StoreError> {
+        self.0
+            .get(i)
+            .ok_or_else(|| StoreError::Corrupt(format!("a row has no column {i}")))
+    }
+
+    pub fn int(&self, i: usize) -> Result<i64, StoreError> {
+        match self.at(i)? {
+            Value::Int(v) => Ok(*v),
+            other => Err(StoreError::Corrupt(format!(
+                "column {i} holds {other:?}, not an integer"
+            ))),
+        }
+    }
+
+    pub fn opt_int(&self, i: usize) -> Result<Option<i64>, StoreError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            _ => self.int(i).map(Some),
+        }
+    }
+
+    pub fn text(&self, i: usize) -> Result<String, StoreError> {
+        match self.at(i)? {
+            Value::Text(v) => Ok(v.clone()),
+            other => Err(StoreError::Corrupt(format!(
+                "column {i} holds {other:?}, not text"
+            ))),
+        }
+    }
+
+    pub fn opt_text(&self, i: usize) -> Result<Option<String>, StoreError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            _ => self.text(i).map(Some),
+        }
+    }
+
+    /// A boolean: PostgreSQL's own, or SQLite's 0/1.
+    pub fn bool(&self, i: usize) -> Result<bool, StoreError> {
+        match self.at(i)? {
+            Value::Bool(v) => Ok(*v),
+            Value::Int(0) => Ok(false),
+            Value::Int(1) => Ok(true),
+            other => Err(StoreError::Corrupt(format!(
+                "column {i} holds {other:?}, not a boolean"
+            ))),
+        }
+    }
+}
+
+/// Statements on one connection, inside or outside a transaction.
+///
+/// **Invariant:** `sql` is a `'static` string in the shared dialect; the
+/// backends cache prepared statements by it.
+pub trait Sql {
+    /// Runs a statement; the number of rows it changed.
+    fn execute(&mut self, sql: &'static str, params: &[Value]) -> Result<u64, StoreError>;
+
+    /// Runs a query; all its rows.
+    fn query(&mut self, sql: &'static str, params: &[Value]) -> Result<Vec<Row>, StoreError>;
+
+    /// The first row of a query, if any.
+    fn query_opt(
+        &mut self,
+        sql: &'static str,
+        params: &[Value],
+    ) -> Result<Option<Row>, StoreError> {
+        Ok(self.query(sql, params)?.into_iter().next())
+    }
+
+    /// Exactly one row.
+    fn query_one(&mut self, sql: &'static str, params: &[Value]) -> Result<Row, StoreError> {
+        self.query_opt(sql, params)?
+            .ok_or_else(|| StoreError::Corrupt(format!("no row from `{sql}`")))
+    }
+}
+
+/// Work handed to a backend; it returns its result through what it
+/// captures.
+pub type Work<'a> = &'a mut dyn FnMut(&mut dyn Sql) -> Result<(), StoreError>;
+
+/// A database the ledger runs on.
+pub trait Backend: Send {
+    /// `sqlite` or `postgres`.
+    fn name(&self) -> &'static str;
+
+    /// Runs `work` in one transaction that takes the write lock at once,
+    /// and commits it durably; rolls back if `work` fails.
+    fn write(&mut self, work: Work<'_>) -> Result<(), StoreError>;
+
+    /// Runs `work` for reading.
+    fn read(&mut self, work: Work<'_>) -> Result<(), StoreError>;
+}

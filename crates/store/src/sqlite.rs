@@ -1,0 +1,147 @@
+//! The embedded default: one SQLite file in WAL mode, every commit synced
+//! (`synchronous = FULL`), so that what a write acknowledged survives a
+//! crash or a power cut.
+
+use std::path::Path;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+use crate::StoreError;
+use crate::sql::{Backend, Row, Sql, Value, Work};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_ledger.sql"))];
+
+#[derive(Debug)]
+pub struct Sqlite {
+    conn: Connection,
+}
+
+fn err(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+impl Sqlite {
+    /// Opens (creating if need be) the file and brings its schema up to
+    /// date.
+    pub fn open(path: &Path) -> Result<Sqlite, StoreError> {
+        let cannot = |e: rusqlite::Error| StoreError::Connect {
+            target: format!("the SQLite database `{}`", path.display()),
+            reason: e.to_string(),
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(cannot)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(cannot)?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(cannot)?;
+        conn.set_prepared_statement_cache_capacity(64);
+        let mut db = Sqlite { conn };
+        db.migrate()?;
+        Ok(db)
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        tx.execute_batch("CREATE TABLE IF NOT EXISTS tillit_schema (version INTEGER NOT NULL)")
+            .map_err(err)?;
+        let found: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM tillit_schema",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(err)?;
+        crate::check_schema_version(found, MIGRATIONS)?;
+        for (version, script) in MIGRATIONS.iter().filter(|(v, _)| *v > found) {
+            tx.execute_batch(script).map_err(err)?;
+            tx.execute("INSERT INTO tillit_schema (version) VALUES (?1)", [version])
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)
+    }
+}
+
+/// The shared dialect's `$1` is SQLite's `?1`.
+fn dialect(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(v) => ToSqlOutput::Borrowed(ValueRef::Integer(*v)),
+            Value::Text(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
+            Value::Bool(v) => ToSqlOutput::Borrowed(ValueRef::Integer(i64::from(*v))),
+        })
+    }
+}
+
+struct Conn<'a>(&'a Connection);
+
+impl Sql for Conn<'_> {
+    fn execute(&mut self, sql: &'static str, params: &[Value]) -> Result<u64, StoreError> {
+        let mut stmt = self.0.prepare_cached(&dialect(sql)).map_err(err)?;
+        let n = stmt
+            .execute(rusqlite::params_from_iter(params))
+            .map_err(err)?;
+        Ok(n as u64)
+    }
+
+    fn query(&mut self, sql: &'static str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut stmt = self.0.prepare_cached(&dialect(sql)).map_err(err)?;
+        let width = stmt.column_count();
+        let mut rows = stmt
+            .query(rusqlite::params_from_iter(params))
+            .map_err(err)?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(err)? {
+            let mut values = Vec::with_capacity(width);
+            for i in 0..width {
+                values.push(match row.get_ref(i).map_err(err)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    other => {
+                        return Err(StoreError::Corrupt(format!(
+                            "unexpected {:?} value in `{sql}`",
+                            other.data_type()
+                        )));
+                    }
+                });
+            }
+            out.push(Row(values));
+        }
+        Ok(out)
+    }
+}
+
+impl Backend for Sqlite {
+    fn name(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn write(&mut self, work: Work<'_>) -> Result<(), StoreError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
+        work(&mut Conn(&tx))?;
+        tx.commit().map_err(err)
+    }
+
+    fn read(&mut self, work: Work<'_>) -> Result<(), StoreError> {
+        work(&mut Conn(&self.conn))
+    }
+}
