@@ -1,7 +1,13 @@
 //! The store's conformance suite: every test runs on SQLite (a temp file)
 //! and on PostgreSQL (a fresh database), and must behave the same on both.
 
-#![allow(clippy::panic, clippy::indexing_slicing, reason = "tests")]
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests"
+)]
 
 mod support;
 

@@ -6,7 +6,13 @@
 //! The child is this test binary, run again on the ignored `crash_child`
 //! test with the database and the first number in its environment.
 
-#![allow(clippy::panic, clippy::indexing_slicing, reason = "tests")]
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests"
+)]
 
 mod support;
 

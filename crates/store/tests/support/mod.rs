@@ -7,7 +7,11 @@
 //! `TILLIT_TEST_POSTGRES` is set: then a missing PostgreSQL fails it.
 
 #![allow(dead_code, reason = "each test file uses a different part")]
-#![allow(clippy::unwrap_used, clippy::panic, reason = "test support fails loudly")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    reason = "test support fails loudly"
+)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
