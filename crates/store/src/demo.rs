@@ -184,13 +184,14 @@ fn customer(
         ));
     }
     if rng.chance(60) {
-        let born = jiff::civil::Date::new(
-            1940 + i16::try_from(rng.below(65)).unwrap_or(0),
-            1 + i8::try_from(rng.below(12)).unwrap_or(0),
-            1 + i8::try_from(rng.below(28)).unwrap_or(0),
-        )
-        .map_err(refused)?;
-        let serial = u16::try_from(i % 1000).unwrap_or(0);
+        // Distinct for the first 23 million subjects: a birth day spread
+        // over 65 years, and a birth number per pass through them.
+        const DAYS: u64 = 23_725;
+        let day = i64::try_from(i.wrapping_mul(7919) % DAYS).unwrap_or(0);
+        let born = jiff::civil::Date::constant(1940, 1, 1)
+            .checked_add(jiff::Span::new().days(day))
+            .map_err(refused)?;
+        let serial = u16::try_from((i / DAYS) % 1000).unwrap_or(0);
         identifiers.push(Identifier::Personnummer(Personnummer::from_birth(
             born, serial,
         )));

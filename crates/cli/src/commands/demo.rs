@@ -37,6 +37,13 @@ pub fn run(cx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let until = at::or_now(a.at)?;
     let policy = cx.policy()?;
     let mut ledger = cx.ledger()?;
+    let held = ledger.counts()?.subjects;
+    if held > 0 {
+        anyhow::bail!(
+            "the ledger at {} already holds {held} subjects; the demo fills an empty one (give another --db)",
+            tillit_store::redact(&cx.db)
+        );
+    }
     let bar = progress::bar(a.subjects, "subjects");
     let spec = demo::Spec {
         subjects: a.subjects,
