@@ -19,6 +19,7 @@
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,
+    clippy::indexing_slicing,
     missing_docs,
     reason = "a benchmark fails loudly"
 )]
