@@ -334,22 +334,7 @@ fn customer(
             "street": format!("{} {}", rng.pick(STREETS), 1 + rng.below(80)),
             "city": rng.pick(CITIES),
         });
-        let r = NewRecord::new(
-            policy,
-            RecordRequest {
-                subject: id.clone(),
-                category: "customer",
-                kind: "address",
-                source: "public-register",
-                register: None,
-                reference: None,
-                accounting: false,
-                payload: Some(payload),
-                collected_at: joined.clone(),
-            },
-        )?;
-        w.add_record(&r)?;
-        g.summary.records += 1;
+        g.record(w, "address", "public-register", &joined, None, payload)?;
     }
     if rng.chance(2) {
         let d = NewDisclosure::new(
