@@ -23,7 +23,11 @@ use crate::policy::{
 /// Why the ledger refused a request before touching the store.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InputError {
-    #[error("unknown {what} `{given}`; the policy knows: {}", known.join(", "))]
+    #[error(
+        "unknown {what} `{given}`; {}: {}",
+        suggest(given, known),
+        known.join(", ")
+    )]
     Unknown {
         what: &'static str,
         given: String,
@@ -31,6 +35,15 @@ pub enum InputError {
     },
     #[error("{0}")]
     Refused(String),
+}
+
+/// "did you mean `x`? The policy knows" where a known name is close to the
+/// given one, else "the policy knows".
+fn suggest(given: &str, known: &[String]) -> String {
+    match crate::policy::closest(given, known.iter().map(String::as_str)) {
+        Some(k) => format!("did you mean `{k}`? The policy knows"),
+        None => "the policy knows".to_owned(),
+    }
 }
 
 fn known<K, V>(map: &IndexMap<K, V>, what: &'static str, given: &str) -> Result<K, InputError>

@@ -11,6 +11,8 @@
 mod raw;
 mod resolve;
 
+pub(crate) use resolve::closest;
+
 use std::borrow::Borrow;
 use std::fmt;
 

@@ -71,15 +71,19 @@ struct Resolver {
 /// `help`, preceded by "did you mean `x`?" when one of `names` is close to
 /// `name`.
 fn with_suggestion(name: &str, names: &[&str], help: String) -> String {
-    let closest = names
-        .iter()
-        .map(|n| (distance(n, name), *n))
-        .min()
-        .filter(|(dist, n)| *dist <= 2.max(n.len() / 3));
-    match closest {
-        Some((_, n)) => format!("did you mean `{n}`? {help}"),
+    match closest(name, names.iter().copied()) {
+        Some(n) => format!("did you mean `{n}`? {help}"),
         None => help,
     }
+}
+
+/// The one of `names` close enough to `name` to be what was meant.
+pub(crate) fn closest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    names
+        .map(|n| (distance(n, name), n))
+        .min()
+        .filter(|(dist, n)| *dist <= 2.max(n.len() / 3))
+        .map(|(_, n)| n)
 }
 
 /// Edit distance, for "did you mean".
