@@ -47,6 +47,26 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        name: "a purpose rests on contract but no state says when a contract is active",
+        from: "contract = true                                 # the contract basis holds meanwhile\n",
+        to: "",
+        severity: Severity::Error,
+        code: "no-contract-state",
+        after: "[purposes.",
+        needle: "service-provision",
+        says: "rests on contract, but no state says when the subject has one",
+    },
+    Case {
+        name: "a contract state that holds per record",
+        from: "scope = \"reference\"                             # the invoice the record refers to",
+        to: "scope = \"reference\"\ncontract = true",
+        severity: Severity::Error,
+        code: "bad-value",
+        after: "[states.",
+        needle: "invoice-unpaid",
+        says: "both say when a contract is active",
+    },
+    Case {
         name: "a purpose names an unknown category",
         from: "basis = { customer = \"contract\" }",
         to: "basis = { kund = \"contract\" }",

@@ -142,7 +142,7 @@ impl Gen {
              [events]\ncontract-start = { sv = \"avtalets början\", en = \"the start of the contract\" }\n\
              contract-end = { sv = \"avtalets slut\", en = \"the end of the contract\" }\n\
              [states.active-contract]\nname = { sv = \"under avtalet\", en = \"during the contract\" }\n\
-             opens = \"contract-start\"\ncloses = \"contract-end\"\nscope = \"subject\"\n\
+             opens = \"contract-start\"\ncloses = \"contract-end\"\nscope = \"subject\"\ncontract = true\n\
              [sources.subject]\nname = { sv = \"Du\", en = \"You\" }\nfrom-subject = true\n",
         );
         for (c, months) in CATEGORIES.iter().zip(&self.months).take(self.categories) {

@@ -420,6 +420,9 @@ pub struct Purpose {
     pub anonymised_only: bool,
     /// An objection stops it absolutely (Art. 21(3)).
     pub direct_marketing: bool,
+    /// Establishes, exercises or defends legal claims: it goes on while
+    /// processing is restricted (Art. 18(2)).
+    pub legal_claims: bool,
     pub channels: Vec<Channel>,
     pub email_exception: Option<EmailException>,
     /// How consent to this purpose is withdrawn; never empty when a basis
@@ -448,6 +451,9 @@ pub struct State {
     pub opens: EventId,
     pub closes: EventId,
     pub scope: StateScope,
+    /// While this state holds, the subject has a contract: the contract
+    /// legal basis (Art. 6(1)(b)) holds. At most one state says so.
+    pub contract: bool,
 }
 
 /// What a deadline counts from.
@@ -643,6 +649,12 @@ impl Policy {
             r.purposes.iter().any(|p| p.as_str() == purpose)
                 && r.categories.iter().any(|c| c.as_str() == category)
         })
+    }
+
+    /// The state during which the subject has a contract, if any purpose
+    /// rests on contract (the checker requires one then).
+    pub fn contract_state(&self) -> Option<(&StateId, &State)> {
+        self.states.iter().find(|(_, s)| s.contract)
     }
 
     /// The purposes any part of which rests on consent.

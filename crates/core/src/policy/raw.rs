@@ -122,6 +122,8 @@ pub(super) struct RawPurpose {
     pub anonymised_only: bool,
     #[serde(default)]
     pub direct_marketing: bool,
+    #[serde(default)]
+    pub legal_claims: bool,
     pub channels: Option<Spanned<Vec<Channel>>>,
     pub email_exception: Option<EmailException>,
     pub withdraw_via: Option<Vec<WithdrawalChannel>>,
@@ -142,6 +144,8 @@ pub(super) struct RawState {
     pub opens: S,
     pub closes: S,
     pub scope: StateScope,
+    #[serde(default)]
+    pub contract: bool,
 }
 
 #[derive(Deserialize)]

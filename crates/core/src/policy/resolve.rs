@@ -338,7 +338,28 @@ impl Resolver {
         }
         let purposes = self.purposes(raw.purposes, raw.consent, &categories);
         let mut states = IndexMap::new();
+        let mut contract_state: Option<String> = None;
         for (name, s) in raw.states {
+            if s.contract {
+                if let Some(first) = &contract_state {
+                    self.bad_value(
+                        name.span(),
+                        format!(
+                            "states `{first}` and `{}` both say when a contract is active",
+                            name.get_ref()
+                        ),
+                        Some("mark only the state that lasts from contract-start to contract-end with `contract = true`"),
+                    );
+                } else if s.scope == StateScope::Reference {
+                    self.bad_value(
+                        name.span(),
+                        format!("state `{}` marks a contract but holds per record", name.get_ref()),
+                        Some("a contract state holds for the subject as a whole: use `scope = \"subject\"`"),
+                    );
+                } else {
+                    contract_state = Some(name.get_ref().clone());
+                }
+            }
             let opens = self.refer(&s.opens, &events, "event", "events");
             let closes = self.refer(&s.closes, &events, "event", "events");
             if let (Some(opens), Some(closes)) = (&opens, &closes)
@@ -360,9 +381,25 @@ impl Resolver {
                         opens,
                         closes,
                         scope: s.scope,
+                        contract: s.contract,
                     },
                 );
             }
+        }
+        if contract_state.is_none()
+            && let Some((id, p)) = purposes
+                .iter()
+                .find(|(_, p)| p.rests_on(LegalBasis::Contract))
+        {
+            self.error(
+                Diagnostic::error(
+                    "no-contract-state",
+                    format!("purpose `{id}` rests on contract, but no state says when the subject has one"),
+                    p.span.clone(),
+                )
+                .with_label("contract basis without a contract state")
+                .with_help("declare the state that lasts from contract-start to contract-end and mark it `contract = true`, so decisions know when the contract basis holds"),
+            );
         }
         let (retention, statutory_minimums) = self.retention(
             raw.retention,
@@ -562,6 +599,7 @@ impl Resolver {
                     legitimate_interest: p.legitimate_interest,
                     anonymised_only: p.anonymised_only,
                     direct_marketing: p.direct_marketing,
+                    legal_claims: p.legal_claims,
                     channels_span: p
                         .channels
                         .as_ref()
