@@ -6,6 +6,7 @@
 //! server) read files and the clock and hand them in.
 
 pub mod check;
+pub mod decide;
 pub mod diagnostic;
 pub mod identity;
 pub mod ledger;
@@ -13,6 +14,7 @@ pub mod legal;
 pub mod notice;
 pub mod period;
 pub mod policy;
+pub mod rights;
 pub mod ropa;
 pub mod text;
 
