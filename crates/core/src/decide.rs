@@ -80,6 +80,8 @@ pub struct Request {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Rule {
     UnknownRole,
+    /// The ledger holds no subject by the id asked about.
+    UnknownSubject,
     UndeclaredPurpose,
     UndeclaredCategory,
     /// The purpose does not process the category: no basis is declared.
@@ -123,6 +125,7 @@ impl Rule {
     pub fn id(self) -> &'static str {
         match self {
             Rule::UnknownRole => "unknown-role",
+            Rule::UnknownSubject => "unknown-subject",
             Rule::UndeclaredPurpose => "undeclared-purpose",
             Rule::UndeclaredCategory => "undeclared-category",
             Rule::NoBasisForCategory => "no-basis-for-category",
@@ -324,6 +327,14 @@ impl Rules {
             .is_some_and(|(_, r)| r.direct_marketing)
     }
 
+    /// The lifecycle events that open and close a contract, if the policy
+    /// has a contract state.
+    pub fn contract_events(&self) -> Option<(&str, &str)> {
+        self.contract
+            .as_ref()
+            .map(|(o, c)| (o.as_str(), c.as_str()))
+    }
+
     /// A builder for one subject's state.
     pub fn state(&self) -> StateBuilder<'_> {
         StateBuilder {
@@ -335,6 +346,13 @@ impl Rules {
 
     /// Decides a request about a subject in a state.
     pub fn decide(&self, state: &SubjectState, request: &Request) -> Decision {
+        self.decide_for(Some(state), request)
+    }
+
+    /// Decides a request about a subject the ledger may not hold (`None`):
+    /// what the policy alone denies is said first, then that there is no
+    /// such subject.
+    pub fn decide_for(&self, state: Option<&SubjectState>, request: &Request) -> Decision {
         let deny = |basis, rule| Decision {
             allowed: false,
             basis,
@@ -362,6 +380,9 @@ impl Rules {
         if purpose.anonymised_only && !request.anonymised {
             return deny(b, Rule::AnonymisedOnly);
         }
+        let Some(state) = state else {
+            return deny(b, Rule::UnknownSubject);
+        };
         let t = request.at;
         if let Some(at) = state.erased_at.filter(|at| *at <= t) {
             return deny(b, Rule::Erased { at });
@@ -434,6 +455,19 @@ impl Rules {
                     write!(s, "Policyn har ingen roll `{role}`.")
                 } else {
                     write!(s, "The policy has no role `{role}`.")
+                }
+            }
+            Rule::UnknownSubject => {
+                if sv {
+                    write!(
+                        s,
+                        "tillit har ingen registrerad med detta id, så det finns inget att behandla för `{p}`."
+                    )
+                } else {
+                    write!(
+                        s,
+                        "tillit holds no subject by this id, so there is nothing to process for `{p}`."
+                    )
                 }
             }
             Rule::UndeclaredPurpose => {

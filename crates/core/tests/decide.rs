@@ -587,6 +587,28 @@ fn the_table_covers_every_rule_the_winston_policy_can_reach() {
         "undeclared-purpose",
         "unknown-role",
     ];
+    let unknown = rules.decide_for(
+        None,
+        &rules.request("support", "service-provision", "customer", t("2026-02-01")),
+    );
+    assert_eq!(
+        (unknown.allowed, unknown.rule.id()),
+        (false, "unknown-subject")
+    );
+    let first = rules.decide_for(
+        None,
+        &rules.request(
+            "marketing",
+            "service-provision",
+            "customer",
+            t("2026-02-01"),
+        ),
+    );
+    assert_eq!(
+        first.rule.id(),
+        "no-need-to-know",
+        "what the policy denies is said first"
+    );
     assert_eq!(seen, reachable);
     // Every basis Winston uses is in the table.
     for (_, p) in &policy.purposes {
@@ -598,7 +620,6 @@ fn the_table_covers_every_rule_the_winston_policy_can_reach() {
             );
         }
     }
-    drop(rules);
 }
 
 #[test]

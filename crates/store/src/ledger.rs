@@ -15,13 +15,18 @@ use tillit_core::ledger::{
     ConsentChange, NewDisclosure, NewEvent, NewObjection, NewRecord, NewSubject, RestrictionGround,
 };
 
+use std::sync::Arc;
+
 use crate::audit::{self, Cursor, Verification};
+use crate::decisions::StateCache;
 use crate::sql::{Backend, Row, Sql};
 use crate::{Location, StoreError};
 
 /// The ledger on one database connection.
 pub struct Ledger {
     backend: Box<dyn Backend>,
+    /// Caches of decision states that this ledger's writes keep current.
+    caches: Vec<Arc<StateCache>>,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -63,7 +68,10 @@ impl Ledger {
                 Box::new(crate::postgres::Postgres::open(&url, &crate::redact(&url))?)
             }
         };
-        Ok(Ledger { backend })
+        Ok(Ledger {
+            backend,
+            caches: Vec::new(),
+        })
     }
 
     /// `sqlite` or `postgres`.
@@ -81,6 +89,7 @@ impl Ledger {
     ) -> Result<T, StoreError> {
         let mut work = Some(work);
         let mut out = None;
+        let mut changed = Vec::new();
         self.backend.write(&mut |sql| {
             let work = work
                 .take()
@@ -90,11 +99,32 @@ impl Ledger {
                 sql,
                 cursor,
                 at: micros(at),
+                changed: Vec::new(),
             };
             out = Some(work(&mut writer)?);
+            changed = std::mem::take(&mut writer.changed);
             writer.cursor.finish(writer.sql)
         })?;
+        if !changed.is_empty() {
+            for cache in &self.caches {
+                cache.invalidate(&changed);
+            }
+        }
         out.ok_or_else(|| StoreError::Corrupt("a transaction returned nothing".into()))
+    }
+
+    /// Keeps `cache` current with this ledger's writes: a write that
+    /// changes what decisions depend on drops the subject from it on
+    /// commit.
+    pub fn attach(&mut self, cache: Arc<StateCache>) {
+        self.caches.push(cache);
+    }
+
+    pub(crate) fn read_with<T>(
+        &mut self,
+        work: impl FnOnce(&mut dyn Sql) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.read(work)
     }
 
     fn read<T>(
@@ -426,6 +456,8 @@ pub struct Writer<'a> {
     sql: &'a mut dyn Sql,
     cursor: Cursor,
     at: i64,
+    /// Subjects whose decision state this transaction changes.
+    changed: Vec<SubjectId>,
 }
 
 impl std::fmt::Debug for Writer<'_> {
@@ -578,6 +610,7 @@ impl Writer<'_> {
 
     pub fn add_event(&mut self, e: &NewEvent) -> Result<i64, StoreError> {
         let pseudonym = require_subject(self.sql, &e.subject)?;
+        self.changed.push(e.subject.clone());
         let id = self
             .sql
             .query_one(
@@ -602,6 +635,7 @@ impl Writer<'_> {
     /// Appends a consent given or withdrawn; nothing earlier is changed.
     pub fn change_consent(&mut self, c: &ConsentChange) -> Result<i64, StoreError> {
         let pseudonym = require_subject(self.sql, &c.subject)?;
+        self.changed.push(c.subject.clone());
         let id = self
             .sql
             .query_one(
@@ -636,6 +670,7 @@ impl Writer<'_> {
 
     pub fn object(&mut self, o: &NewObjection) -> Result<i64, StoreError> {
         let pseudonym = require_subject(self.sql, &o.subject)?;
+        self.changed.push(o.subject.clone());
         let id = self
             .sql
             .query_one(
@@ -664,6 +699,7 @@ impl Writer<'_> {
         at: Timestamp,
     ) -> Result<i64, StoreError> {
         let pseudonym = require_subject(self.sql, subject)?;
+        self.changed.push(subject.clone());
         let id = self
             .sql
             .query_one(
@@ -687,6 +723,7 @@ impl Writer<'_> {
         at: Timestamp,
     ) -> Result<(), StoreError> {
         let pseudonym = require_subject(self.sql, subject)?;
+        self.changed.push(subject.clone());
         let n = self.sql.execute(
             "UPDATE restrictions SET lifted_at = $1
              WHERE id = $2 AND subject_id = $3 AND lifted_at IS NULL",

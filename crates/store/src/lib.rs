@@ -13,6 +13,7 @@
 //! to write.
 
 pub mod audit;
+pub mod decisions;
 pub mod demo;
 mod ledger;
 mod postgres;

@@ -1,0 +1,271 @@
+//! Decisions against a real ledger, on SQLite and PostgreSQL: states load
+//! from what the ledger holds, and a write reaches the very next decision.
+
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests"
+)]
+
+mod support;
+
+use jiff::Timestamp;
+use support::{TestDb, policy};
+use tillit_core::Policy;
+use tillit_core::decide::{Request, Rules};
+use tillit_core::identity::SubjectId;
+use tillit_core::ledger::{ConsentChange, NewEvent, NewObjection, NewSubject, RestrictionGround};
+use tillit_store::Ledger;
+use tillit_store::decisions::{Decider, load_states};
+
+on_both_backends!(
+    the_next_decision_after_a_withdrawal_denies,
+    objections_restrictions_and_contracts_reach_decisions_at_once,
+    a_write_through_another_connection_reaches_a_shared_cache,
+    many_decisions_load_states_in_chunks_and_agree_with_one_by_one,
+);
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn sid(s: &str) -> SubjectId {
+    SubjectId::parse(s).unwrap()
+}
+
+const SEEN: &str = "0123456789abcdef0123456789abcdef";
+
+fn customer(ledger: &mut Ledger, policy: &Policy, id: &str, consent: bool) {
+    let id = sid(id);
+    ledger
+        .write(t("2026-01-01T09:00:00Z"), |w| {
+            w.add_subject(&NewSubject {
+                id: id.clone(),
+                identifiers: vec![],
+            })?;
+            w.add_event(&NewEvent::new(
+                policy,
+                id.clone(),
+                "contract-start",
+                "K-1",
+                t("2026-01-01T09:00:00Z"),
+            )?)?;
+            if consent {
+                w.change_consent(&ConsentChange::new(
+                    policy,
+                    id.clone(),
+                    "marketing",
+                    true,
+                    "web",
+                    SEEN,
+                    t("2026-01-02T09:00:00Z"),
+                )?)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+}
+
+fn ask(rules: &Rules, role: &str, purpose: &str, category: &str, at: &str) -> Request {
+    rules.request(role, purpose, category, t(at))
+}
+
+fn the_next_decision_after_a_withdrawal_denies(db: &TestDb) {
+    let policy = policy();
+    let mut ledger = db.open();
+    customer(&mut ledger, &policy, "c-1", true);
+    let decider = Decider::new(Rules::new(&policy), 1000, &mut ledger);
+    let anna = sid("c-1");
+    let marketing = ask(
+        decider.rules(),
+        "marketing",
+        "marketing",
+        "traffic",
+        "2026-02-01T09:00:00Z",
+    );
+    let d = decider.decide(&mut ledger, &anna, &marketing).unwrap();
+    assert!(d.allowed, "consent given: {d:?}");
+    assert_eq!(decider.cache().len(), 1, "the state is now cached");
+
+    ledger
+        .write(t("2026-02-01T08:59:00Z"), |w| {
+            w.change_consent(&ConsentChange::new(
+                &policy,
+                anna.clone(),
+                "marketing",
+                false,
+                "email-link",
+                SEEN,
+                t("2026-02-01T08:59:00Z"),
+            )?)
+        })
+        .unwrap();
+    let d = decider.decide(&mut ledger, &anna, &marketing).unwrap();
+    assert!(!d.allowed, "the very next decision denies: {d:?}");
+    assert_eq!(d.rule.id(), "consent-withdrawn");
+    // And the past is still the past.
+    let before = ask(
+        decider.rules(),
+        "marketing",
+        "marketing",
+        "traffic",
+        "2026-02-01T08:58:59Z",
+    );
+    assert!(decider.decide(&mut ledger, &anna, &before).unwrap().allowed);
+}
+
+fn objections_restrictions_and_contracts_reach_decisions_at_once(db: &TestDb) {
+    let policy = policy();
+    let mut ledger = db.open();
+    customer(&mut ledger, &policy, "c-1", true);
+    let decider = Decider::new(Rules::new(&policy), 1000, &mut ledger);
+    let anna = sid("c-1");
+    let rules = decider.rules();
+    let at = "2026-03-01T12:00:00Z";
+    let provision = ask(rules, "support", "service-provision", "customer", at);
+    let direct = ask(rules, "account-manager", "marketing", "customer", at);
+    let rule =
+        |ledger: &mut Ledger, r: &Request| decider.decide(ledger, &anna, r).unwrap().rule.id();
+
+    assert_eq!(rule(&mut ledger, &provision), "contract-active");
+    assert_eq!(rule(&mut ledger, &direct), "legitimate-interest");
+
+    ledger
+        .write(t("2026-02-01T00:00:00Z"), |w| {
+            w.object(&NewObjection::new(
+                &policy,
+                anna.clone(),
+                "marketing",
+                t("2026-02-01T00:00:00Z"),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(rule(&mut ledger, &direct), "direct-marketing-objection");
+    assert_eq!(rule(&mut ledger, &provision), "contract-active");
+
+    let restriction = ledger
+        .write(t("2026-02-02T00:00:00Z"), |w| {
+            w.restrict(
+                &anna,
+                RestrictionGround::AccuracyContested,
+                t("2026-02-02T00:00:00Z"),
+            )
+        })
+        .unwrap();
+    assert_eq!(rule(&mut ledger, &provision), "restricted");
+    ledger
+        .write(t("2026-02-03T00:00:00Z"), |w| {
+            w.lift_restriction(&anna, restriction, t("2026-02-03T00:00:00Z"))
+        })
+        .unwrap();
+    assert_eq!(rule(&mut ledger, &provision), "contract-active");
+
+    ledger
+        .write(t("2026-02-04T00:00:00Z"), |w| {
+            w.add_event(&NewEvent::new(
+                &policy,
+                anna.clone(),
+                "contract-end",
+                "K-1",
+                t("2026-02-04T00:00:00Z"),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(rule(&mut ledger, &provision), "contract-ended");
+
+    let nobody = decider
+        .decide(&mut ledger, &sid("c-404"), &provision)
+        .unwrap();
+    assert_eq!(
+        (nobody.allowed, nobody.rule.id()),
+        (false, "unknown-subject")
+    );
+}
+
+fn a_write_through_another_connection_reaches_a_shared_cache(db: &TestDb) {
+    let policy = policy();
+    let mut reader = db.open();
+    let mut writer = db.open();
+    customer(&mut writer, &policy, "c-1", true);
+    let decider = Decider::new(Rules::new(&policy), 1000, &mut reader);
+    writer.attach(decider.cache().clone());
+    let anna = sid("c-1");
+    let r = ask(
+        decider.rules(),
+        "marketing",
+        "marketing",
+        "traffic",
+        "2026-06-01T00:00:00Z",
+    );
+    assert!(decider.decide(&mut reader, &anna, &r).unwrap().allowed);
+    writer
+        .write(t("2026-05-01T00:00:00Z"), |w| {
+            w.change_consent(&ConsentChange::new(
+                &policy,
+                anna.clone(),
+                "marketing",
+                false,
+                "phone",
+                SEEN,
+                t("2026-05-01T00:00:00Z"),
+            )?)
+        })
+        .unwrap();
+    assert!(!decider.decide(&mut reader, &anna, &r).unwrap().allowed);
+}
+
+fn many_decisions_load_states_in_chunks_and_agree_with_one_by_one(db: &TestDb) {
+    let policy = policy();
+    let mut ledger = db.open();
+    // More subjects than one chunk holds, half with consent.
+    for i in 0..300 {
+        customer(&mut ledger, &policy, &format!("c-{i}"), i % 2 == 0);
+    }
+    let rules = Rules::new(&policy);
+    let mut requests = Vec::new();
+    for i in (0..320).rev() {
+        let id = sid(&format!("c-{i}"));
+        requests.push((
+            id.clone(),
+            ask(
+                &rules,
+                "marketing",
+                "marketing",
+                "traffic",
+                "2026-02-01T00:00:00Z",
+            ),
+        ));
+        requests.push((
+            id,
+            ask(
+                &rules,
+                "support",
+                "service-provision",
+                "customer",
+                "2026-02-01T00:00:00Z",
+            ),
+        ));
+    }
+    let batch = Decider::new(rules.clone(), 100, &mut ledger);
+    let all = batch.decide_all(&mut ledger, &requests).unwrap();
+    assert!(
+        batch.cache().len() <= 100,
+        "the cache stays within its bound"
+    );
+    let single = Decider::new(rules.clone(), 10, &mut ledger);
+    for ((id, r), d) in requests.iter().zip(&all) {
+        assert_eq!(*d, single.decide(&mut ledger, id, r).unwrap(), "{id}");
+    }
+    let allowed = all.iter().filter(|d| d.allowed).count();
+    assert_eq!(allowed, 150 + 300, "150 consents and 300 contracts");
+    let unknown = all
+        .iter()
+        .filter(|d| d.rule.id() == "unknown-subject")
+        .count();
+    assert_eq!(unknown, 40, "c-300 … c-319 are not in the ledger");
+    // The loader returns exactly the subjects the ledger holds.
+    let ids: Vec<SubjectId> = (250..310).map(|i| sid(&format!("c-{i}"))).collect();
+    assert_eq!(load_states(&mut ledger, &rules, &ids).unwrap().len(), 50);
+}
