@@ -8,7 +8,7 @@ use jiff::tz::TimeZone;
 /// The zone tillit's dates are in.
 pub const ZONE: &str = "Europe/Stockholm";
 
-fn zone() -> anyhow::Result<TimeZone> {
+pub fn zone() -> anyhow::Result<TimeZone> {
     TimeZone::get(ZONE).map_err(|e| anyhow::anyhow!("time zone {ZONE} is unavailable: {e}"))
 }
 

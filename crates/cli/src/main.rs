@@ -4,7 +4,7 @@
 //! errors, or warnings under `--deny-warnings`, a file could not be read or
 //! written, the ledger refused the request or could not be reached, the
 //! audit chain is broken, an import had bad rows); 2 the command line
-//! itself is wrong.
+//! itself is wrong; 3 `tillit decide` denied the processing.
 
 mod at;
 mod commands;
@@ -30,7 +30,7 @@ use clap::{Parser, Subcommand};
 `tillit notice --lang sv --format html`. Try the ledger with `tillit demo`, then \
 `tillit subject show c-000001` and `tillit audit verify`.\n\nExit codes: 0 success, 1 failure \
 (policy errors, denied warnings, unreadable files, a refused request, an unreachable database, a \
-broken audit chain), 2 bad command line."
+broken audit chain), 2 bad command line, 3 `tillit decide` denied."
 )]
 struct Cli {
     /// The policy file.
@@ -78,6 +78,7 @@ enum Command {
     #[command(subcommand)]
     Hold(commands::rights::HoldCommand),
     Disclose(commands::disclose::Args),
+    Decide(commands::decide::Args),
     Import(commands::import::Args),
     Demo(commands::demo::Args),
     #[command(subcommand)]
@@ -103,6 +104,7 @@ fn main() -> ExitCode {
         Command::Restrict(c) => commands::rights::restrict(&cx, c),
         Command::Hold(c) => commands::rights::hold(&cx, c),
         Command::Disclose(a) => commands::disclose::run(&cx, a),
+        Command::Decide(a) => commands::decide::run(&cx, a),
         Command::Import(a) => commands::import::run(&cx, a),
         Command::Demo(a) => commands::demo::run(&cx, a),
         Command::Audit(c) => commands::audit::run(&cx, c),

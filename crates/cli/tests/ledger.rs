@@ -6,85 +6,9 @@
     reason = "tests fail loudly"
 )]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod support;
 
-/// A ledger in a temporary directory, with the Winston policy.
-struct Ledger {
-    dir: tempfile::TempDir,
-}
-
-impl Ledger {
-    fn new() -> Ledger {
-        Ledger {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn db_path(&self) -> PathBuf {
-        self.dir.path().join("ledger.db")
-    }
-
-    fn url(&self) -> String {
-        format!("sqlite://{}", self.db_path().display())
-    }
-
-    fn run_on(&self, url: &str, args: &[&str]) -> Output {
-        let policy =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/winston/policy.toml");
-        Command::new(env!("CARGO_BIN_EXE_tillit"))
-            .args(args)
-            .env("TILLIT_POLICY", policy)
-            .env("TILLIT_DATABASE_URL", url)
-            .env("NO_COLOR", "1")
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap()
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.run_on(&self.url(), args)
-    }
-
-    /// Runs and expects success; the standard output.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "tillit {args:?} failed: {}{}",
-            stdout(&out),
-            stderr(&out)
-        );
-        stdout(&out)
-    }
-
-    fn json(&self, args: &[&str]) -> serde_json::Value {
-        let mut args = args.to_vec();
-        args.push("--json");
-        serde_json::from_str(&self.ok(&args)).unwrap()
-    }
-
-    /// The chain's length, which every write that concerns a person moves.
-    fn audit_entries(&self) -> i64 {
-        self.json(&["audit", "head"])["seq"].as_i64().unwrap()
-    }
-
-    fn sql(&self, sql: &str) {
-        rusqlite::Connection::open(self.db_path())
-            .unwrap()
-            .execute_batch(sql)
-            .unwrap();
-    }
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use support::{Ledger, stderr, stdout};
 
 #[test]
 fn a_customer_s_life_in_the_ledger() {

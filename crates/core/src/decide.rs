@@ -172,6 +172,27 @@ pub struct Decision {
     pub rule: Rule,
 }
 
+/// A decision with its reasons, for reports; see [`Rules::explain`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Explanation {
+    pub allowed: bool,
+    pub basis: Option<&'static str>,
+    /// The basis as a W3C DPV term.
+    pub basis_dpv: Option<&'static str>,
+    pub rule: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<Timestamp>,
+    pub reason: Reasons,
+    /// The rights processing on this basis gives the subject.
+    pub rights: &'static [crate::rights::Right],
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reasons {
+    pub sv: String,
+    pub en: String,
+}
+
 #[derive(Clone, Debug)]
 struct PurposeRule {
     /// By category index.
@@ -426,6 +447,31 @@ impl Rules {
         }
     }
 
+    /// ` (did you mean `x`?)` for a name close to a known one.
+    fn hint<'a>(&self, name: &str, known: impl Iterator<Item = &'a str>, lang: Lang) -> String {
+        crate::policy::closest(name, known).map_or(String::new(), |k| {
+            format!(" ({} `{k}`?)", lang.pick("menade du", "did you mean"))
+        })
+    }
+
+    /// The decision as the CLI and the API report it: verdict, basis,
+    /// rule, the instant it turned on, the reason in both languages and
+    /// the rights the basis gives.
+    pub fn explain(&self, d: &Decision, r: &Request, tz: &TimeZone) -> Explanation {
+        Explanation {
+            allowed: d.allowed,
+            basis: d.basis.map(LegalBasis::id),
+            basis_dpv: d.basis.map(LegalBasis::dpv),
+            rule: d.rule.id(),
+            since: d.rule.since(),
+            reason: Reasons {
+                sv: self.reason(d, r, Lang::Sv, tz),
+                en: self.reason(d, r, Lang::En, tz),
+            },
+            rights: d.basis.map_or(&[][..], LegalBasis::rights),
+        }
+    }
+
     /// Why, in words a DPO and an engineer both read: names the role,
     /// purpose and category, the basis, and the instant that decided,
     /// shown in `tz`.
@@ -451,10 +497,11 @@ impl Rules {
         let mut s = String::new();
         let _ = match d.rule {
             Rule::UnknownRole => {
+                let hint = self.hint(role, self.grants.keys().map(RoleId::as_str), lang);
                 if sv {
-                    write!(s, "Policyn har ingen roll `{role}`.")
+                    write!(s, "Policyn har ingen roll `{role}`{hint}.")
                 } else {
-                    write!(s, "The policy has no role `{role}`.")
+                    write!(s, "The policy has no role `{role}`{hint}.")
                 }
             }
             Rule::UnknownSubject => {
@@ -471,23 +518,25 @@ impl Rules {
                 }
             }
             Rule::UndeclaredPurpose => {
+                let hint = self.hint(p, self.purposes.keys().map(PurposeId::as_str), lang);
                 if sv {
                     write!(
                         s,
-                        "Policyn anger inget ändamål `{p}`; inget får behandlas för det."
+                        "Policyn anger inget ändamål `{p}`{hint}; inget får behandlas för det."
                     )
                 } else {
                     write!(
                         s,
-                        "The policy declares no purpose `{p}`; nothing may be processed for it."
+                        "The policy declares no purpose `{p}`{hint}; nothing may be processed for it."
                     )
                 }
             }
             Rule::UndeclaredCategory => {
+                let hint = self.hint(c, self.categories.keys().map(CategoryId::as_str), lang);
                 if sv {
-                    write!(s, "Policyn anger ingen kategori `{c}`.")
+                    write!(s, "Policyn anger ingen kategori `{c}`{hint}.")
                 } else {
-                    write!(s, "The policy declares no category `{c}`.")
+                    write!(s, "The policy declares no category `{c}`{hint}.")
                 }
             }
             Rule::NoBasisForCategory => {

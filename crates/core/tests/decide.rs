@@ -587,6 +587,19 @@ fn the_table_covers_every_rule_the_winston_policy_can_reach() {
         "undeclared-purpose",
         "unknown-role",
     ];
+    let tz = TimeZone::get("Europe/Stockholm").expect("tzdb");
+    let typo = rules.request("support", "markting", "customer", t("2026-02-01"));
+    let d = rules.decide(&SubjectState::default(), &typo);
+    assert!(
+        rules
+            .reason(&d, &typo, Lang::En, &tz)
+            .contains("(did you mean `marketing`?)")
+    );
+    assert!(
+        rules
+            .reason(&d, &typo, Lang::Sv, &tz)
+            .contains("(menade du `marketing`?)")
+    );
     let unknown = rules.decide_for(
         None,
         &rules.request("support", "service-provision", "customer", t("2026-02-01")),

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod consent;
+pub mod decide;
 pub mod demo;
 pub mod disclose;
 pub mod event;

@@ -1,0 +1,435 @@
+//! `tillit decide` as an engineer calls it: exit codes, reasons in both
+//! languages, JSON, and the batch mode's order and error lines.
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    reason = "tests fail loudly"
+)]
+
+mod support;
+
+use support::{Ledger, stderr, stdout};
+
+fn customer_with_consent() -> Ledger {
+    let l = Ledger::new();
+    l.ok(&[
+        "subject",
+        "add",
+        "--id",
+        "c-1",
+        "--email",
+        "anna@example.se",
+        "--at",
+        "2026-01-01",
+    ]);
+    l.ok(&[
+        "event",
+        "add",
+        "--subject",
+        "c-1",
+        "--kind",
+        "contract-start",
+        "--ref",
+        "K-1",
+        "--at",
+        "2026-01-01",
+    ]);
+    l.ok(&[
+        "consent",
+        "give",
+        "--subject",
+        "c-1",
+        "--purpose",
+        "marketing",
+        "--channel",
+        "web",
+        "--at",
+        "2026-01-10T09:00",
+    ]);
+    l
+}
+
+const MARKETING: &[&str] = &[
+    "decide",
+    "--subject",
+    "c-1",
+    "--role",
+    "marketing",
+    "--purpose",
+    "marketing",
+    "--category",
+    "traffic",
+];
+
+fn with<'a>(base: &[&'a str], more: &[&'a str]) -> Vec<&'a str> {
+    base.iter().chain(more).copied().collect()
+}
+
+#[test]
+fn allowed_exits_0_denied_exits_3_with_reasons_in_both_languages() {
+    let l = customer_with_consent();
+    let out = l.run(&with(MARKETING, &["--at", "2026-02-01"]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("allowed (consent-given, basis consent)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("sv: `marketing` bygger på samtycke"),
+        "{text}"
+    );
+    assert!(text.contains("en: `marketing` rests on consent"), "{text}");
+    assert!(
+        text.contains("2026-01-10 09:00"),
+        "the instant in Stockholm time: {text}"
+    );
+
+    l.ok(&[
+        "consent",
+        "withdraw",
+        "--subject",
+        "c-1",
+        "--purpose",
+        "marketing",
+        "--channel",
+        "email-link",
+        "--at",
+        "2026-02-01T10:00",
+    ]);
+    let out = l.run(&with(MARKETING, &["--at", "2026-02-01T10:00"]));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "denied from the withdrawal's instant"
+    );
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("denied (consent-withdrawn, basis consent)"),
+        "{text}"
+    );
+    assert!(text.contains("återkallades 2026-02-01 10:00"), "{text}");
+    // Decisions about the past still see the past.
+    let out = l.run(&with(MARKETING, &["--at", "2026-02-01T09:59"]));
+    assert_eq!(out.status.code(), Some(0));
+
+    let out = l.run(&with(MARKETING, &["--at", "2026-03-01", "--json"]));
+    assert_eq!(out.status.code(), Some(3));
+    let j: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(j["allowed"], false);
+    assert_eq!(j["basis"], "consent");
+    assert_eq!(j["basis_dpv"], "dpv:Consent");
+    assert_eq!(j["rule"], "consent-withdrawn");
+    assert_eq!(j["since"], "2026-02-01T09:00:00Z");
+    assert!(j["reason"]["sv"].as_str().unwrap().contains("återkallades"));
+    assert!(j["reason"]["en"].as_str().unwrap().contains("withdrawn"));
+    assert!(
+        j["rights"]
+            .as_array()
+            .unwrap()
+            .contains(&"withdraw-consent".into())
+    );
+}
+
+#[test]
+fn each_rule_reaches_the_command_line() {
+    let l = customer_with_consent();
+    l.ok(&[
+        "object",
+        "--subject",
+        "c-1",
+        "--purpose",
+        "marketing",
+        "--at",
+        "2026-03-01",
+    ]);
+    l.ok(&[
+        "restrict",
+        "start",
+        "--subject",
+        "c-1",
+        "--ground",
+        "accuracy-contested",
+        "--at",
+        "2026-04-01",
+    ]);
+    let cases: &[(&[&str], i32, &str)] = &[
+        (
+            &[
+                "--role",
+                "support",
+                "--purpose",
+                "service-provision",
+                "--category",
+                "customer",
+                "--at",
+                "2026-02-01",
+            ],
+            0,
+            "contract-active",
+        ),
+        (
+            &[
+                "--role",
+                "support",
+                "--purpose",
+                "service-provision",
+                "--category",
+                "customer",
+                "--at",
+                "2026-04-02",
+            ],
+            3,
+            "restricted",
+        ),
+        (
+            &[
+                "--role",
+                "support",
+                "--purpose",
+                "service-provision",
+                "--category",
+                "customer",
+                "--at",
+                "2026-04-02",
+                "--operation",
+                "store",
+            ],
+            0,
+            "contract-active",
+        ),
+        (
+            &[
+                "--role",
+                "account-manager",
+                "--purpose",
+                "marketing",
+                "--category",
+                "customer",
+                "--at",
+                "2026-03-02",
+            ],
+            3,
+            "direct-marketing-objection",
+        ),
+        (
+            &[
+                "--role",
+                "marketing",
+                "--purpose",
+                "service-provision",
+                "--category",
+                "customer",
+                "--at",
+                "2026-02-01",
+            ],
+            3,
+            "no-need-to-know",
+        ),
+        (
+            &[
+                "--role",
+                "support",
+                "--purpose",
+                "service-provision",
+                "--category",
+                "traffic",
+                "--at",
+                "2026-02-01",
+            ],
+            3,
+            "no-basis-for-category",
+        ),
+        (
+            &[
+                "--role",
+                "analyst",
+                "--purpose",
+                "service-development",
+                "--category",
+                "customer",
+                "--at",
+                "2026-02-01",
+            ],
+            3,
+            "anonymised-only",
+        ),
+        (
+            &[
+                "--role",
+                "analyst",
+                "--purpose",
+                "service-development",
+                "--category",
+                "customer",
+                "--at",
+                "2026-02-01",
+                "--anonymised",
+            ],
+            0,
+            "legitimate-interest",
+        ),
+        (
+            &[
+                "--role",
+                "dpo",
+                "--purpose",
+                "legal-compliance",
+                "--category",
+                "traffic",
+                "--at",
+                "2026-02-01",
+            ],
+            0,
+            "legal-obligation",
+        ),
+        (
+            &[
+                "--role",
+                "support",
+                "--purpose",
+                "markting",
+                "--category",
+                "customer",
+                "--at",
+                "2026-02-01",
+            ],
+            3,
+            "undeclared-purpose",
+        ),
+    ];
+    for (args, code, rule) in cases {
+        let mut all = vec!["decide", "--subject", "c-1", "--json"];
+        all.extend_from_slice(args);
+        let out = l.run(&all);
+        assert_eq!(
+            out.status.code(),
+            Some(*code),
+            "{args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        let j: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+        assert_eq!(j["rule"], *rule, "{args:?}");
+    }
+    let out = l.run(&[
+        "decide",
+        "--subject",
+        "c-2",
+        "--role",
+        "support",
+        "--purpose",
+        "service-provision",
+        "--category",
+        "customer",
+    ]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(stdout(&out).contains("unknown-subject"), "{}", stdout(&out));
+    let out = l.run(&[
+        "decide",
+        "--subject",
+        "c-1",
+        "--role",
+        "support",
+        "--purpose",
+        "markting",
+        "--category",
+        "customer",
+    ]);
+    assert!(
+        stdout(&out).contains("did you mean `marketing`?"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn batch_answers_every_line_in_order() {
+    let l = customer_with_consent();
+    let input = [
+        r#"{"subject":"c-1","role":"marketing","purpose":"marketing","category":"traffic","at":"2026-02-01T00:00:00Z"}"#,
+        r#"{"subject":"c-1","role":"support","purpose":"service-provision","category":"customer"}"#,
+        r#"{"subject":"c-1","role":"analyst","purpose":"service-development","category":"customer","anonymised":true}"#,
+        "this is not json",
+        r#"{"subject":"c-1","role":"support","purpose":"service-provision","category":"customer","colour":"red"}"#,
+        r#"{"subject":"c-9","role":"support","purpose":"service-provision","category":"customer"}"#,
+        r#"{"subject":"c-1","role":"support","purpose":"service-provision","category":"customer","operation":"store","at":"2025-12-31T22:59:59Z"}"#,
+    ]
+    .join("\n");
+    let out = l.run_with_input(&["decide", "--batch", "--at", "2026-06-01"], &input);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "bad lines make the batch fail: {}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("2 line(s) were not requests"),
+        "{}",
+        stderr(&out)
+    );
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|s| serde_json::from_str(s).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 7, "one line out per line in");
+    let rules: Vec<String> = lines
+        .iter()
+        .map(|j| {
+            j["rule"]
+                .as_str()
+                .map_or_else(|| format!("error@{}", j["line"]), str::to_owned)
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            "consent-given",
+            "contract-active",
+            "legitimate-interest",
+            "error@4",
+            "error@5",
+            "unknown-subject",
+            "no-contract",
+        ]
+    );
+    assert_eq!(
+        lines[1]["at"], "2026-05-31T22:00:00Z",
+        "`at` defaults to --at"
+    );
+    assert!(
+        lines[4]["error"].as_str().unwrap().contains("colour"),
+        "{}",
+        lines[4]
+    );
+
+    let good = input.lines().take(3).collect::<Vec<_>>().join("\n");
+    let out = l.run_with_input(&["decide", "--batch"], &good);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "denials are answers, not failures"
+    );
+}
+
+#[test]
+fn help_teaches_the_exit_codes_and_the_batch_format() {
+    let l = Ledger::new();
+    let help = l.ok(&["decide", "--help"]);
+    assert!(help.contains("exit 0 if allowed, 3 if denied"), "{help}");
+    assert!(help.contains("--batch"), "{help}");
+    assert!(help.contains(r#"{"subject": "c-000001""#), "{help}");
+    let out = l.run(&["decide", "--subject", "c-1"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "missing arguments are a bad command line"
+    );
+}

@@ -1,0 +1,106 @@
+//! A ledger in a temporary directory, driven through the `tillit` binary
+//! as a user drives it.
+#![allow(dead_code, reason = "each test file uses a different part")]
+#![allow(clippy::unwrap_used, reason = "test support fails loudly")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A ledger in a temporary directory, with the Winston policy.
+pub struct Ledger {
+    pub dir: tempfile::TempDir,
+}
+
+impl Ledger {
+    pub fn new() -> Ledger {
+        Ledger {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("ledger.db")
+    }
+
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.db_path().display())
+    }
+
+    /// `tillit` with the Winston policy and the ledger at `url`.
+    fn command(&self, url: &str) -> Command {
+        let policy =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/winston/policy.toml");
+        let mut c = Command::new(env!("CARGO_BIN_EXE_tillit"));
+        c.env("TILLIT_POLICY", policy)
+            .env("TILLIT_DATABASE_URL", url)
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path());
+        c
+    }
+
+    pub fn run_on(&self, url: &str, args: &[&str]) -> Output {
+        self.command(url).args(args).output().unwrap()
+    }
+
+    /// Runs with `input` on standard input.
+    pub fn run_with_input(&self, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .command(&self.url())
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_owned();
+        let feeder = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let out = child.wait_with_output().unwrap();
+        feeder.join().unwrap().unwrap();
+        out
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.run_on(&self.url(), args)
+    }
+
+    /// Runs and expects success; the standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "tillit {args:?} failed: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        stdout(&out)
+    }
+
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.push("--json");
+        serde_json::from_str(&self.ok(&args)).unwrap()
+    }
+
+    /// The chain's length, which every write that concerns a person moves.
+    pub fn audit_entries(&self) -> i64 {
+        self.json(&["audit", "head"])["seq"].as_i64().unwrap()
+    }
+
+    pub fn sql(&self, sql: &str) {
+        rusqlite::Connection::open(self.db_path())
+            .unwrap()
+            .execute_batch(sql)
+            .unwrap();
+    }
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
