@@ -40,7 +40,7 @@ pub const SPAN: i64 = 3 * 365 * 86_400;
 pub struct Rng(pub u64);
 
 impl Rng {
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -52,19 +52,19 @@ impl Rng {
         if n == 0 {
             0
         } else {
-            usize::try_from(self.next() % n as u64).unwrap_or(0)
+            usize::try_from(self.next_u64() % n as u64).unwrap_or(0)
         }
     }
 
     pub fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
+        self.next_u64() % 100 < percent
     }
 
     /// A time in `[from, START + SPAN)`.
     fn time_after(&mut self, from: i64) -> i64 {
         let end = START + SPAN;
         let width = u64::try_from((end - from).max(1)).unwrap_or(1);
-        from + i64::try_from(self.next() % width).unwrap_or(0)
+        from + i64::try_from(self.next_u64() % width).unwrap_or(0)
     }
 }
 
