@@ -17,6 +17,8 @@ cd "$(dirname "$0")/.."
 subjects=${TILLIT_BENCH_SUBJECTS:-1000000}
 requests=${TILLIT_BENCH_REQUESTS:-1000000}
 runs=${TILLIT_BENCH_RUNS:-5}
+# Extra flags for `decide --batch`, e.g. TILLIT_BENCH_FLAGS=--preload.
+flags=${TILLIT_BENCH_FLAGS:-}
 export TILLIT_POLICY=examples/winston/policy.toml
 
 cargo build --release -q -p tillit
@@ -62,11 +64,11 @@ for _ in range(requests):
 PY
 fi
 
-echo "tillit decide --batch: $requests requests over $subjects subjects ($db)"
+echo "tillit decide --batch $flags: $requests requests over $subjects subjects ($db)"
 times=()
 for run in $(seq 1 "$runs"); do
     start=$(date +%s.%N)
-    "$tillit" --db "sqlite://$db" decide --batch < "$input" > target/bench-data/decisions.jsonl
+    "$tillit" --db "sqlite://$db" decide --batch $flags < "$input" > target/bench-data/decisions.jsonl
     end=$(date +%s.%N)
     secs=$(echo "$end - $start" | bc -l)
     rate=$(echo "$requests / $secs" | bc -l)

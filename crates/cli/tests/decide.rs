@@ -410,6 +410,16 @@ fn batch_answers_every_line_in_order() {
         lines[4]
     );
 
+    let preloaded = l.run_with_input(
+        &["decide", "--batch", "--preload", "--at", "2026-06-01"],
+        &input,
+    );
+    assert_eq!(
+        stdout(&preloaded),
+        stdout(&out),
+        "--preload changes nothing but speed"
+    );
+
     let good = input.lines().take(3).collect::<Vec<_>>().join("\n");
     let out = l.run_with_input(&["decide", "--batch"], &good);
     assert_eq!(

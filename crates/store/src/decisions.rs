@@ -35,6 +35,9 @@ pub struct StateCache {
     capacity: usize,
 }
 
+// A filled cache may hold more than `capacity`; `keep` then evicts one
+// entry per insert, so it never grows past what `fill` gave it.
+
 #[derive(Debug, Default)]
 struct Inner {
     states: HashMap<SubjectId, Arc<SubjectState>>,
@@ -76,6 +79,20 @@ impl StateCache {
             }
             inner.states.insert(id, state);
         }
+    }
+
+    /// Holds every state given, beyond its bound; nothing if a write
+    /// moved the epoch since they were loaded. How many it holds now.
+    fn fill(&self, epoch: u64, states: HashMap<SubjectId, SubjectState>) -> usize {
+        let mut inner = self.lock();
+        if inner.epoch != epoch {
+            return 0;
+        }
+        let n = states.len();
+        inner
+            .states
+            .extend(states.into_iter().map(|(id, s)| (id, Arc::new(s))));
+        n
     }
 
     /// Drops what the cache holds of these subjects.
@@ -120,6 +137,15 @@ impl Decider {
 
     pub fn cache(&self) -> &Arc<StateCache> {
         &self.cache
+    }
+
+    /// Loads every subject's state at once, with full scans: faster than
+    /// loading them a chunk at a time when a batch touches much of the
+    /// ledger. The cache then holds every subject.
+    pub fn preload(&self, ledger: &mut Ledger) -> Result<usize, StoreError> {
+        let epoch = self.cache.lock().epoch;
+        let all = load_all_states(ledger, &self.rules)?;
+        Ok(self.cache.fill(epoch, all))
     }
 
     /// One decision. A subject the ledger does not hold is denied
@@ -191,6 +217,55 @@ impl Decider {
     }
 }
 
+/// Every subject's decision state, by full scans of the tables.
+pub fn load_all_states(
+    ledger: &mut Ledger,
+    rules: &Rules,
+) -> Result<HashMap<SubjectId, SubjectState>, StoreError> {
+    ledger.read_with(|sql| {
+        let mut builders: HashMap<String, _> = HashMap::new();
+        for r in sql.query("SELECT id FROM subjects", &[])? {
+            builders.insert(r.text(0)?, rules.state());
+        }
+        for r in sql.query(
+            "SELECT subject_id, purpose, given, at FROM consents ORDER BY id",
+            &[],
+        )? {
+            if let Some(b) = builders.get_mut(&r.text(0)?) {
+                b.consent(&r.text(1)?, r.bool(2)?, times(r.int(3)?)?);
+            }
+        }
+        if let Some((opens, closes)) = rules.contract_events() {
+            for r in sql.query(
+                "SELECT subject_id, kind, reference, at FROM lifecycle_events WHERE kind IN ($1, $2)",
+                &[opens.into(), closes.into()],
+            )? {
+                if let Some(b) = builders.get_mut(&r.text(0)?) {
+                    b.event(&r.text(1)?, &r.text(2)?, times(r.int(3)?)?);
+                }
+            }
+        }
+        for r in sql.query("SELECT subject_id, purpose, absolute, at FROM objections", &[])? {
+            if let Some(b) = builders.get_mut(&r.text(0)?) {
+                b.objection(&r.text(1)?, r.bool(2)?, times(r.int(3)?)?, None);
+            }
+        }
+        for r in sql.query("SELECT subject_id, at, lifted_at FROM restrictions", &[])? {
+            if let Some(b) = builders.get_mut(&r.text(0)?) {
+                let lifted = r.opt_int(2)?.map(times).transpose()?;
+                b.restriction(times(r.int(1)?)?, lifted);
+            }
+        }
+        builders
+            .into_iter()
+            .map(|(id, b)| {
+                let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                Ok((id, b.finish()))
+            })
+            .collect()
+    })
+}
+
 /// A statement with `CHUNK` subject slots (`$1`…), built once.
 fn chunked(cell: &'static OnceLock<String>, head: &str, tail: &str) -> &'static str {
     cell.get_or_init(|| {
@@ -257,7 +332,7 @@ fn load_chunk(
         chunked(
             &CONSENTS,
             "SELECT subject_id, purpose, given, at FROM consents WHERE subject_id IN",
-            "",
+            "ORDER BY id",
         ),
         &params,
     )? {

@@ -141,7 +141,14 @@ impl Backend for Sqlite {
         tx.commit().map_err(err)
     }
 
+    /// Reads in one deferred transaction: one snapshot for all of `work`,
+    /// and one lock round trip instead of one per statement.
     fn read(&mut self, work: Work<'_>) -> Result<(), StoreError> {
-        work(&mut Conn(&self.conn))
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Deferred)
+            .map_err(err)?;
+        work(&mut Conn(&tx))?;
+        tx.commit().map_err(err)
     }
 }

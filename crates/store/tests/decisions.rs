@@ -18,7 +18,7 @@ use tillit_core::decide::{Request, Rules};
 use tillit_core::identity::SubjectId;
 use tillit_core::ledger::{ConsentChange, NewEvent, NewObjection, NewSubject, RestrictionGround};
 use tillit_store::Ledger;
-use tillit_store::decisions::{Decider, load_states};
+use tillit_store::decisions::{Decider, load_all_states, load_states};
 
 on_both_backends!(
     the_next_decision_after_a_withdrawal_denies,
@@ -249,13 +249,14 @@ fn many_decisions_load_states_in_chunks_and_agree_with_one_by_one(db: &TestDb) {
         ));
     }
     let batch = Decider::new(rules.clone(), 100, &mut ledger);
-    let all = batch.decide_all(&mut ledger, &requests).unwrap();
+    let all_decisions = batch.decide_all(&mut ledger, &requests).unwrap();
+    let all = &all_decisions;
     assert!(
         batch.cache().len() <= 100,
         "the cache stays within its bound"
     );
     let single = Decider::new(rules.clone(), 10, &mut ledger);
-    for ((id, r), d) in requests.iter().zip(&all) {
+    for ((id, r), d) in requests.iter().zip(all) {
         assert_eq!(*d, single.decide(&mut ledger, id, r).unwrap(), "{id}");
     }
     let allowed = all.iter().filter(|d| d.allowed).count();
@@ -268,4 +269,14 @@ fn many_decisions_load_states_in_chunks_and_agree_with_one_by_one(db: &TestDb) {
     // The loader returns exactly the subjects the ledger holds.
     let ids: Vec<SubjectId> = (250..310).map(|i| sid(&format!("c-{i}"))).collect();
     assert_eq!(load_states(&mut ledger, &rules, &ids).unwrap().len(), 50);
+    // Full scans give the same states as loading by id.
+    let all = load_all_states(&mut ledger, &rules).unwrap();
+    let ids: Vec<SubjectId> = (0..300).map(|i| sid(&format!("c-{i}"))).collect();
+    assert_eq!(all, load_states(&mut ledger, &rules, &ids).unwrap());
+    let preloaded = Decider::new(rules.clone(), 10, &mut ledger);
+    assert_eq!(preloaded.preload(&mut ledger).unwrap(), 300);
+    assert_eq!(
+        preloaded.decide_all(&mut ledger, &requests).unwrap(),
+        all_decisions
+    );
 }

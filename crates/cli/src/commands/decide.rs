@@ -70,6 +70,11 @@ pub struct Args {
     /// lines to stdout.
     #[arg(long, conflicts_with_all = ["subject", "role", "purpose", "category", "json"])]
     batch: bool,
+    /// With --batch: load every subject's state first, by full scans.
+    /// Faster when the batch touches much of the ledger; holds it all in
+    /// memory.
+    #[arg(long, requires = "batch")]
+    preload: bool,
     /// Subjects' states kept in memory while deciding.
     #[arg(long, default_value_t = 250_000, value_name = "N")]
     cache_subjects: usize,
@@ -112,6 +117,9 @@ pub fn run(cx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let mut ledger = cx.ledger()?;
     let decider = Decider::new(Rules::new(&policy), a.cache_subjects, &mut ledger);
     if a.batch {
+        if a.preload {
+            decider.preload(&mut ledger)?;
+        }
         return batch(&decider, &mut ledger, at, &tz);
     }
     let (Some(subject), Some(role), Some(purpose), Some(category)) =
