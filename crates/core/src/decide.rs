@@ -309,6 +309,21 @@ impl Rules {
             .map_or("", |(id, _)| id.as_str())
     }
 
+    /// The role, purpose and category a request names, as given.
+    pub fn names<'a>(&'a self, r: &'a Request) -> (&'a str, &'a str, &'a str) {
+        fn name<'a, I: Copy>(n: &'a Named<I>, known: impl Fn(I) -> &'a str) -> &'a str {
+            match n {
+                Named::Known(i) => known(*i),
+                Named::Unknown(s) => s,
+            }
+        }
+        (
+            name(&r.role, |i| self.role_id(i)),
+            name(&r.purpose, |i| self.purpose_id(i)),
+            name(&r.category, |i| self.category_id(i)),
+        )
+    }
+
     /// Every purpose index, in policy order.
     pub fn purposes(&self) -> impl Iterator<Item = PurposeIx> + '_ {
         (0..self.purposes.len()).map(|i| PurposeIx(ix16(i)))
@@ -476,18 +491,7 @@ impl Rules {
     /// purpose and category, the basis, and the instant that decided,
     /// shown in `tz`.
     pub fn reason(&self, d: &Decision, r: &Request, lang: Lang, tz: &TimeZone) -> String {
-        let role = match &r.role {
-            Named::Known(i) => self.role_id(*i),
-            Named::Unknown(s) => s,
-        };
-        let p = match &r.purpose {
-            Named::Known(i) => self.purpose_id(*i),
-            Named::Unknown(s) => s,
-        };
-        let c = match &r.category {
-            Named::Known(i) => self.category_id(*i),
-            Named::Unknown(s) => s,
-        };
+        let (role, p, c) = self.names(r);
         let when = |t: Timestamp| {
             t.to_zoned_datetime(tz.clone())
                 .strftime("%Y-%m-%d %H:%M")

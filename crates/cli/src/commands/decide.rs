@@ -226,11 +226,12 @@ fn batch(
                     let Some(((subject, request), d)) = decided.next() else {
                         anyhow::bail!("a decision went missing in the batch");
                     };
+                    let (role, purpose, category) = decider.rules().names(request);
                     let report = Report {
                         subject: subject.as_str(),
-                        role: name(&request.role, |i| decider.rules().role_id(i)),
-                        purpose: name(&request.purpose, |i| decider.rules().purpose_id(i)),
-                        category: name(&request.category, |i| decider.rules().category_id(i)),
+                        role,
+                        purpose,
+                        category,
                         at: request.at,
                         decision: decider.rules().explain(&d, request, tz),
                     };
@@ -265,16 +266,6 @@ fn batch(
         Ok(ExitCode::FAILURE)
     } else {
         Ok(ExitCode::SUCCESS)
-    }
-}
-
-fn name<'a, I: Copy>(
-    n: &'a tillit_core::decide::Named<I>,
-    known: impl Fn(I) -> &'a str,
-) -> &'a str {
-    match n {
-        tillit_core::decide::Named::Known(i) => known(*i),
-        tillit_core::decide::Named::Unknown(s) => s,
     }
 }
 
