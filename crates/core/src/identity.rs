@@ -52,6 +52,12 @@ impl SubjectId {
     }
 }
 
+impl AsRef<str> for SubjectId {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
 impl fmt::Display for SubjectId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

@@ -14,6 +14,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use serde::{Deserialize, Serialize};
+
 use tillit_core::decide::{Decision, Request, Rules, SubjectState};
 use tillit_core::identity::SubjectId;
 
@@ -23,9 +25,6 @@ use crate::{Ledger, StoreError};
 /// Subjects per bulk query: the statements have this many `IN` slots,
 /// padded with repeats.
 const CHUNK: usize = 128;
-/// The two event kinds after the subject slots.
-const EVENTS_TAIL: &str = "AND kind IN ($129, $130)";
-const _: () = assert!(CHUNK == 128, "EVENTS_TAIL numbers its slots after CHUNK");
 
 /// Subjects' decision states, bounded; shared by every ledger connection
 /// it is attached to.
@@ -217,61 +216,103 @@ impl Decider {
     }
 }
 
-/// Every subject's decision state, by full scans of the tables.
+/// What a subject's decisions depend on, as `decision_facts` keeps it:
+/// a copy of the subject's consent, lifecycle-event, objection and
+/// restriction rows, each list in the order the rows were written.
+///
+/// It holds every lifecycle event, not only those the policy's contract
+/// state turns on, so that it stays right when the policy changes. Times
+/// are microseconds since the Unix epoch.
+#[derive(Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Facts {
+    /// (purpose, given, at)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consents: Vec<(String, bool, i64)>,
+    /// (kind, reference, at)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<(String, String, i64)>,
+    /// (purpose, absolute, at)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objections: Vec<(String, bool, i64)>,
+    /// (at, lifted at)
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restrictions: Vec<(i64, Option<i64>)>,
+}
+
+impl Facts {
+    /// The decision state these facts give under `rules`.
+    pub fn state(&self, rules: &Rules) -> Result<SubjectState, StoreError> {
+        let mut b = rules.state();
+        for (purpose, given, at) in &self.consents {
+            b.consent(purpose, *given, times(*at)?);
+        }
+        for (kind, reference, at) in &self.events {
+            b.event(kind, reference, times(*at)?);
+        }
+        for (purpose, absolute, at) in &self.objections {
+            b.objection(purpose, *absolute, times(*at)?, None);
+        }
+        for (from, lifted) in &self.restrictions {
+            b.restriction(times(*from)?, lifted.map(times).transpose()?);
+        }
+        Ok(b.finish())
+    }
+
+    fn parse(id: &str, text: &str) -> Result<Facts, StoreError> {
+        serde_json::from_str(text).map_err(|e| {
+            StoreError::Corrupt(format!(
+                "the decision facts of subject {id} are unreadable: {e}"
+            ))
+        })
+    }
+}
+
+/// Every subject's decision state, by one full scan of `decision_facts`.
 pub fn load_all_states(
     ledger: &mut Ledger,
     rules: &Rules,
 ) -> Result<HashMap<SubjectId, SubjectState>, StoreError> {
     ledger.read_with(|sql| {
-        let mut builders: HashMap<String, _> = HashMap::new();
-        for r in sql.query("SELECT id FROM subjects", &[])? {
-            builders.insert(r.text(0)?, rules.state());
-        }
-        for r in sql.query(
-            "SELECT subject_id, purpose, given, at FROM consents ORDER BY id",
+        let mut out = HashMap::new();
+        let mut unbuilt = Vec::new();
+        sql.for_each(
+            "SELECT subject_id, facts FROM decision_facts",
             &[],
-        )? {
-            if let Some(b) = builders.get_mut(&r.text(0)?) {
-                b.consent(&r.text(1)?, r.bool(2)?, times(r.int(3)?)?);
-            }
-        }
-        if let Some((opens, closes)) = rules.contract_events() {
-            for r in sql.query(
-                "SELECT subject_id, kind, reference, at FROM lifecycle_events WHERE kind IN ($1, $2)",
-                &[opens.into(), closes.into()],
-            )? {
-                if let Some(b) = builders.get_mut(&r.text(0)?) {
-                    b.event(&r.text(1)?, &r.text(2)?, times(r.int(3)?)?);
+            &mut |r| {
+                let id = subject(r.text(0)?)?;
+                match r.opt_text(1)? {
+                    Some(text) => {
+                        let state = Facts::parse(id.as_str(), &text)?.state(rules)?;
+                        out.insert(id, state);
+                    }
+                    None => unbuilt.push(id),
                 }
-            }
+                Ok(())
+            },
+        )?;
+        for (id, facts) in facts_from_tables(sql, &unbuilt)? {
+            out.insert(subject(id)?, facts.state(rules)?);
         }
-        for r in sql.query("SELECT subject_id, purpose, absolute, at FROM objections", &[])? {
-            if let Some(b) = builders.get_mut(&r.text(0)?) {
-                b.objection(&r.text(1)?, r.bool(2)?, times(r.int(3)?)?, None);
-            }
-        }
-        for r in sql.query("SELECT subject_id, at, lifted_at FROM restrictions", &[])? {
-            if let Some(b) = builders.get_mut(&r.text(0)?) {
-                let lifted = r.opt_int(2)?.map(times).transpose()?;
-                b.restriction(times(r.int(1)?)?, lifted);
-            }
-        }
-        builders
-            .into_iter()
-            .map(|(id, b)| {
-                let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                Ok((id, b.finish()))
-            })
-            .collect()
+        Ok(out)
     })
 }
 
-/// A statement with `CHUNK` subject slots (`$1`…), built once.
-fn chunked(cell: &'static OnceLock<String>, head: &str, tail: &str) -> &'static str {
-    cell.get_or_init(|| {
-        let slots: Vec<String> = (1..=CHUNK).map(|i| format!("${i}")).collect();
-        format!("{head} ({}) {tail}", slots.join(", "))
-    })
+fn subject(id: String) -> Result<SubjectId, StoreError> {
+    SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// A statement with `CHUNK` subject slots (`$1`…).
+fn in_list(head: &str, tail: &str) -> String {
+    let slots: Vec<String> = (1..=CHUNK).map(|i| format!("${i}")).collect();
+    format!("{head} ({}) {tail}", slots.join(", "))
+}
+
+/// The chunk's ids as `CHUNK` parameters, padded with the last.
+fn chunk_params<S: AsRef<str>>(chunk: &[S]) -> Option<Vec<Value>> {
+    let last = chunk.last()?;
+    let mut params: Vec<Value> = chunk.iter().map(|id| id.as_ref().into()).collect();
+    params.resize(CHUNK, last.as_ref().into());
+    Some(params)
 }
 
 fn times(m: i64) -> Result<jiff::Timestamp, StoreError> {
@@ -279,112 +320,233 @@ fn times(m: i64) -> Result<jiff::Timestamp, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("time {m} is out of range: {e}")))
 }
 
-/// The decision states of the subjects the ledger holds among `ids`.
+/// The decision states of the subjects the ledger holds among `ids`: one
+/// keyed read of `decision_facts` per chunk of subjects.
 pub fn load_states(
     ledger: &mut Ledger,
     rules: &Rules,
     ids: &[SubjectId],
 ) -> Result<HashMap<SubjectId, SubjectState>, StoreError> {
+    static FACTS: OnceLock<String> = OnceLock::new();
     ledger.read_with(|sql| {
         let mut out = HashMap::with_capacity(ids.len());
-        let unique: Vec<&SubjectId> = {
+        let unique: Vec<&str> = {
             let mut seen = HashSet::new();
-            ids.iter().filter(|id| seen.insert(*id)).collect()
+            ids.iter()
+                .filter(|id| seen.insert(*id))
+                .map(SubjectId::as_str)
+                .collect()
         };
+        let mut unbuilt = Vec::new();
         for chunk in unique.chunks(CHUNK) {
-            load_chunk(sql, rules, chunk, &mut out)?;
+            let Some(params) = chunk_params(chunk) else {
+                continue;
+            };
+            let statement = FACTS.get_or_init(|| {
+                in_list(
+                    "SELECT subject_id, facts FROM decision_facts WHERE subject_id IN",
+                    "",
+                )
+            });
+            sql.for_each(statement, &params, &mut |r| {
+                let id = subject(r.text(0)?)?;
+                match r.opt_text(1)? {
+                    Some(text) => {
+                        let state = Facts::parse(id.as_str(), &text)?.state(rules)?;
+                        out.insert(id, state);
+                    }
+                    None => unbuilt.push(id),
+                }
+                Ok(())
+            })?;
+        }
+        for (id, facts) in facts_from_tables(sql, &unbuilt)? {
+            out.insert(subject(id)?, facts.state(rules)?);
         }
         Ok(out)
     })
 }
 
-fn load_chunk(
+/// The facts of the subjects the ledger holds among `ids`, read from the
+/// tables they are copied from.
+pub(crate) fn facts_from_tables<S: AsRef<str>>(
     sql: &mut dyn Sql,
-    rules: &Rules,
-    chunk: &[&SubjectId],
-    out: &mut HashMap<SubjectId, SubjectState>,
-) -> Result<(), StoreError> {
-    static SUBJECTS: OnceLock<String> = OnceLock::new();
-    static CONSENTS: OnceLock<String> = OnceLock::new();
-    static EVENTS: OnceLock<String> = OnceLock::new();
-    static OBJECTIONS: OnceLock<String> = OnceLock::new();
-    static RESTRICTIONS: OnceLock<String> = OnceLock::new();
-
-    let Some(last) = chunk.last() else {
-        return Ok(());
-    };
-    let mut params: Vec<Value> = chunk.iter().map(|id| id.as_str().into()).collect();
-    params.resize(CHUNK, last.as_str().into());
-
-    let present = sql.query(
-        chunked(&SUBJECTS, "SELECT id FROM subjects WHERE id IN", ""),
-        &params,
-    )?;
-    if present.is_empty() {
-        return Ok(());
-    }
-    let mut builders: HashMap<String, _> = HashMap::with_capacity(present.len());
-    for row in present {
-        builders.insert(row.text(0)?, rules.state());
-    }
-
-    for r in sql.query(
-        chunked(
-            &CONSENTS,
-            "SELECT subject_id, purpose, given, at FROM consents WHERE subject_id IN",
-            "ORDER BY id",
-        ),
-        &params,
-    )? {
-        if let Some(b) = builders.get_mut(&r.text(0)?) {
-            b.consent(&r.text(1)?, r.bool(2)?, times(r.int(3)?)?);
+    ids: &[S],
+) -> Result<HashMap<String, Facts>, StoreError> {
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        if let Some(params) = chunk_params(chunk) {
+            collect_facts(sql, &chunked_queries(), &params, &mut out)?;
         }
     }
-    if let Some((opens, closes)) = rules.contract_events() {
-        let mut with_kinds = params.clone();
-        with_kinds.push(opens.into());
-        with_kinds.push(closes.into());
-        for r in sql.query(
-            chunked(
-                &EVENTS,
-                "SELECT subject_id, kind, reference, at FROM lifecycle_events WHERE subject_id IN",
-                EVENTS_TAIL,
+    Ok(out)
+}
+
+/// The statements that read facts from their tables: the subjects, then
+/// each kind of fact in the order it was written.
+struct FactQueries {
+    subjects: &'static str,
+    consents: &'static str,
+    events: &'static str,
+    objections: &'static str,
+    restrictions: &'static str,
+}
+
+/// Of every subject.
+const ALL: FactQueries = FactQueries {
+    subjects: "SELECT id FROM subjects",
+    consents: "SELECT subject_id, purpose, given, at FROM consents ORDER BY id",
+    events: "SELECT subject_id, kind, reference, at FROM lifecycle_events ORDER BY id",
+    objections: "SELECT subject_id, purpose, absolute, at FROM objections ORDER BY id",
+    restrictions: "SELECT subject_id, at, lifted_at FROM restrictions ORDER BY id",
+};
+
+/// Of a chunk of subjects.
+fn chunked_queries() -> FactQueries {
+    static TEXT: OnceLock<[String; 5]> = OnceLock::new();
+    let [subjects, consents, events, objections, restrictions] = TEXT.get_or_init(|| {
+        [
+            in_list("SELECT id FROM subjects WHERE id IN", ""),
+            in_list(
+                "SELECT subject_id, purpose, given, at FROM consents WHERE subject_id IN",
+                "ORDER BY id",
             ),
-            &with_kinds,
-        )? {
-            if let Some(b) = builders.get_mut(&r.text(0)?) {
-                b.event(&r.text(1)?, &r.text(2)?, times(r.int(3)?)?);
+            in_list(
+                "SELECT subject_id, kind, reference, at FROM lifecycle_events WHERE subject_id IN",
+                "ORDER BY id",
+            ),
+            in_list(
+                "SELECT subject_id, purpose, absolute, at FROM objections WHERE subject_id IN",
+                "ORDER BY id",
+            ),
+            in_list(
+                "SELECT subject_id, at, lifted_at FROM restrictions WHERE subject_id IN",
+                "ORDER BY id",
+            ),
+        ]
+    });
+    FactQueries {
+        subjects,
+        consents,
+        events,
+        objections,
+        restrictions,
+    }
+}
+
+fn collect_facts(
+    sql: &mut dyn Sql,
+    q: &FactQueries,
+    params: &[Value],
+    out: &mut HashMap<String, Facts>,
+) -> Result<(), StoreError> {
+    sql.for_each(q.subjects, params, &mut |r| {
+        out.insert(r.text(0)?, Facts::default());
+        Ok(())
+    })?;
+    sql.for_each(q.consents, params, &mut |r| {
+        if let Some(f) = out.get_mut(r.str(0)?) {
+            f.consents.push((r.text(1)?, r.bool(2)?, r.int(3)?));
+        }
+        Ok(())
+    })?;
+    sql.for_each(q.events, params, &mut |r| {
+        if let Some(f) = out.get_mut(r.str(0)?) {
+            f.events.push((r.text(1)?, r.text(2)?, r.int(3)?));
+        }
+        Ok(())
+    })?;
+    sql.for_each(q.objections, params, &mut |r| {
+        if let Some(f) = out.get_mut(r.str(0)?) {
+            f.objections.push((r.text(1)?, r.bool(2)?, r.int(3)?));
+        }
+        Ok(())
+    })?;
+    sql.for_each(q.restrictions, params, &mut |r| {
+        if let Some(f) = out.get_mut(r.str(0)?) {
+            f.restrictions.push((r.int(1)?, r.opt_int(2)?));
+        }
+        Ok(())
+    })
+}
+
+/// Rewrites the facts of `subjects` from their tables; inside the write
+/// transaction that changed them.
+pub(crate) fn refresh(sql: &mut dyn Sql, subjects: &[SubjectId]) -> Result<(), StoreError> {
+    let unique: Vec<&str> = {
+        let mut seen = HashSet::new();
+        subjects
+            .iter()
+            .filter(|id| seen.insert(*id))
+            .map(SubjectId::as_str)
+            .collect()
+    };
+    let facts = facts_from_tables(sql, &unique)?;
+    for id in unique {
+        match facts.get(id) {
+            Some(f) => store(sql, id, f)?,
+            None => {
+                sql.execute(
+                    "DELETE FROM decision_facts WHERE subject_id = $1",
+                    &[id.into()],
+                )?;
             }
         }
     }
-    for r in sql.query(
-        chunked(
-            &OBJECTIONS,
-            "SELECT subject_id, purpose, absolute, at FROM objections WHERE subject_id IN",
-            "",
-        ),
-        &params,
-    )? {
-        if let Some(b) = builders.get_mut(&r.text(0)?) {
-            b.objection(&r.text(1)?, r.bool(2)?, times(r.int(3)?)?, None);
-        }
-    }
-    for r in sql.query(
-        chunked(
-            &RESTRICTIONS,
-            "SELECT subject_id, at, lifted_at FROM restrictions WHERE subject_id IN",
-            "",
-        ),
-        &params,
-    )? {
-        if let Some(b) = builders.get_mut(&r.text(0)?) {
-            let lifted = r.opt_int(2)?.map(times).transpose()?;
-            b.restriction(times(r.int(1)?)?, lifted);
-        }
-    }
-    for (id, b) in builders {
-        let id = SubjectId::parse(&id).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        out.insert(id, b.finish());
-    }
     Ok(())
+}
+
+fn store(sql: &mut dyn Sql, id: &str, facts: &Facts) -> Result<(), StoreError> {
+    let text = serde_json::to_string(facts)
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode decision facts: {e}")))?;
+    sql.execute(
+        "INSERT INTO decision_facts (subject_id, facts) VALUES ($1, $2)
+         ON CONFLICT (subject_id) DO UPDATE SET facts = excluded.facts",
+        &[id.into(), text.into()],
+    )?;
+    Ok(())
+}
+
+/// Builds the facts no row holds yet (a ledger migrated from before they
+/// were kept), by full scans of their tables. How many it built.
+pub(crate) fn build_missing(sql: &mut dyn Sql) -> Result<usize, StoreError> {
+    let mut all = HashMap::new();
+    collect_facts(sql, &ALL, &[], &mut all)?;
+    let mut built = 0;
+    for (id, facts) in &all {
+        let text = serde_json::to_string(facts)
+            .map_err(|e| StoreError::Corrupt(format!("cannot encode decision facts: {e}")))?;
+        built += sql.execute(
+            "UPDATE decision_facts SET facts = $2 WHERE subject_id = $1 AND facts IS NULL",
+            &[id.as_str().into(), text.into()],
+        )?;
+    }
+    Ok(usize::try_from(built).unwrap_or(usize::MAX))
+}
+
+/// The subjects whose stored decision facts are not what their tables
+/// hold: missing, unbuilt, or out of step. Empty on a sound ledger; reads
+/// everything, so it is a check, not something for a hot path.
+pub fn stale_facts(ledger: &mut Ledger) -> Result<Vec<String>, StoreError> {
+    ledger.read_with(|sql| {
+        let mut truth = HashMap::new();
+        collect_facts(sql, &ALL, &[], &mut truth)?;
+        let mut stale = Vec::new();
+        sql.for_each(
+            "SELECT subject_id, facts FROM decision_facts",
+            &[],
+            &mut |r| {
+                let id = r.str(0)?;
+                let stored = r.opt_str(1)?.map(|t| Facts::parse(id, t)).transpose()?;
+                match truth.remove(id) {
+                    Some(facts) if stored.as_ref() == Some(&facts) => {}
+                    _ => stale.push(id.to_owned()),
+                }
+                Ok(())
+            },
+        )?;
+        stale.extend(truth.into_keys());
+        stale.sort();
+        Ok(stale)
+    })
 }

@@ -68,10 +68,31 @@ impl Ledger {
                 Box::new(crate::postgres::Postgres::open(&url, &crate::redact(&url))?)
             }
         };
-        Ok(Ledger {
+        let mut ledger = Ledger {
             backend,
             caches: Vec::new(),
-        })
+        };
+        ledger.build_decision_facts()?;
+        Ok(ledger)
+    }
+
+    /// Builds the decision facts of a ledger migrated from before they
+    /// were kept. A derived copy, not a change to anyone's data: no audit
+    /// entry.
+    fn build_decision_facts(&mut self) -> Result<(), StoreError> {
+        let unbuilt = self.read(|sql| {
+            Ok(sql
+                .query_opt(
+                    "SELECT subject_id FROM decision_facts WHERE facts IS NULL LIMIT 1",
+                    &[],
+                )?
+                .is_some())
+        })?;
+        if unbuilt {
+            self.backend
+                .write(&mut |sql| crate::decisions::build_missing(sql).map(drop))?;
+        }
+        Ok(())
     }
 
     /// `sqlite` or `postgres`.
@@ -103,6 +124,7 @@ impl Ledger {
             };
             out = Some(work(&mut writer)?);
             changed = std::mem::take(&mut writer.changed);
+            crate::decisions::refresh(writer.sql, &changed)?;
             writer.cursor.finish(writer.sql)
         })?;
         if !changed.is_empty() {
@@ -549,6 +571,10 @@ impl Writer<'_> {
                 pseudonym.as_str().into(),
                 self.at.into(),
             ],
+        )?;
+        self.sql.execute(
+            "INSERT INTO decision_facts (subject_id, facts) VALUES ($1, '{}')",
+            &[s.id.as_str().into()],
         )?;
         self.audit("subject-added", Some(&pseudonym), &json!({}))?;
         self.insert_identifiers(&s.id, &pseudonym, &identifiers)?;

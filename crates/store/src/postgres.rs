@@ -12,7 +12,13 @@ use postgres::{Client, Config, GenericClient, NoTls, Statement};
 use crate::StoreError;
 use crate::sql::{Backend, Row, Sql, Value, Work};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_ledger.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_ledger.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_decision_facts.sql"),
+    ),
+];
 
 /// Serialises migrations between processes that open the same database.
 const MIGRATION_LOCK: i64 = 0x7469_6c6c_6974; // "tillit"

@@ -75,11 +75,23 @@ impl Row {
     }
 
     pub fn text(&self, i: usize) -> Result<String, StoreError> {
+        self.str(i).map(str::to_owned)
+    }
+
+    /// Text, borrowed.
+    pub fn str(&self, i: usize) -> Result<&str, StoreError> {
         match self.at(i)? {
-            Value::Text(v) => Ok(v.clone()),
+            Value::Text(v) => Ok(v),
             other => Err(StoreError::Corrupt(format!(
                 "column {i} holds {other:?}, not text"
             ))),
+        }
+    }
+
+    pub fn opt_str(&self, i: usize) -> Result<Option<&str>, StoreError> {
+        match self.at(i)? {
+            Value::Null => Ok(None),
+            _ => self.str(i).map(Some),
         }
     }
 
@@ -113,6 +125,20 @@ pub trait Sql {
 
     /// Runs a query; all its rows.
     fn query(&mut self, sql: &'static str, params: &[Value]) -> Result<Vec<Row>, StoreError>;
+
+    /// Runs a query and hands each row to `each` as it comes, without
+    /// collecting them.
+    fn for_each(
+        &mut self,
+        sql: &'static str,
+        params: &[Value],
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        for row in self.query(sql, params)? {
+            each(&row)?;
+        }
+        Ok(())
+    }
 
     /// The first row of a query, if any.
     fn query_opt(

@@ -10,7 +10,13 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use crate::StoreError;
 use crate::sql::{Backend, Row, Sql, Value, Work};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_ledger.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_ledger.sql")),
+    (
+        2,
+        include_str!("../migrations/sqlite/0002_decision_facts.sql"),
+    ),
+];
 
 #[derive(Debug)]
 pub struct Sqlite {
@@ -100,16 +106,31 @@ impl Sql for Conn<'_> {
     }
 
     fn query(&mut self, sql: &'static str, params: &[Value]) -> Result<Vec<Row>, StoreError> {
+        let mut out = Vec::new();
+        self.for_each(sql, params, &mut |row| {
+            out.push(row.clone());
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn for_each(
+        &mut self,
+        sql: &'static str,
+        params: &[Value],
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let mut stmt = self.0.prepare_cached(&dialect(sql)).map_err(err)?;
         let width = stmt.column_count();
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
             .map_err(err)?;
-        let mut out = Vec::new();
-        while let Some(row) = rows.next().map_err(err)? {
-            let mut values = Vec::with_capacity(width);
+        // One row's buffer, reused for every row.
+        let mut row = Row(Vec::with_capacity(width));
+        while let Some(r) = rows.next().map_err(err)? {
+            row.0.clear();
             for i in 0..width {
-                values.push(match row.get_ref(i).map_err(err)? {
+                row.0.push(match r.get_ref(i).map_err(err)? {
                     ValueRef::Null => Value::Null,
                     ValueRef::Integer(v) => Value::Int(v),
                     ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
@@ -121,9 +142,9 @@ impl Sql for Conn<'_> {
                     }
                 });
             }
-            out.push(Row(values));
+            each(&row)?;
         }
-        Ok(out)
+        Ok(())
     }
 }
 

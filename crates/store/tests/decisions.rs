@@ -18,13 +18,16 @@ use tillit_core::decide::{Request, Rules};
 use tillit_core::identity::SubjectId;
 use tillit_core::ledger::{ConsentChange, NewEvent, NewObjection, NewSubject, RestrictionGround};
 use tillit_store::Ledger;
-use tillit_store::decisions::{Decider, load_all_states, load_states};
+use tillit_store::decisions::{Decider, load_all_states, load_states, stale_facts};
+use tillit_store::demo;
 
 on_both_backends!(
     the_next_decision_after_a_withdrawal_denies,
     objections_restrictions_and_contracts_reach_decisions_at_once,
     a_write_through_another_connection_reaches_a_shared_cache,
     many_decisions_load_states_in_chunks_and_agree_with_one_by_one,
+    decision_facts_are_a_copy_of_their_tables,
+    a_ledger_from_before_decision_facts_gets_them_on_open,
 );
 
 fn t(s: &str) -> Timestamp {
@@ -279,4 +282,94 @@ fn many_decisions_load_states_in_chunks_and_agree_with_one_by_one(db: &TestDb) {
         preloaded.decide_all(&mut ledger, &requests).unwrap(),
         all_decisions
     );
+}
+
+fn demo_company(ledger: &mut Ledger, policy: &Policy, subjects: u64) {
+    let spec = demo::Spec {
+        subjects,
+        seed: 11,
+        until: "2026-11-25T12:00:00+01:00[Europe/Stockholm]"
+            .parse()
+            .unwrap(),
+    };
+    demo::generate(ledger, policy, &spec, &mut |_| {}).unwrap();
+}
+
+fn decision_facts_are_a_copy_of_their_tables(db: &TestDb) {
+    let policy = policy();
+    let mut ledger = db.open();
+    demo_company(&mut ledger, &policy, 200);
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM decision_facts"), 200);
+    assert_eq!(stale_facts(&mut ledger).unwrap(), Vec::<String>::new());
+    // Every kind of write keeps them, one transaction at a time.
+    let anna = sid("c-000007");
+    let restriction = ledger
+        .write(t("2026-11-26T00:00:00Z"), |w| {
+            w.change_consent(&ConsentChange::new(
+                &policy,
+                anna.clone(),
+                "marketing",
+                true,
+                "web",
+                SEEN,
+                t("2026-11-26T00:00:00Z"),
+            )?)?;
+            w.add_event(&NewEvent::new(
+                &policy,
+                anna.clone(),
+                "contract-start",
+                "K-new",
+                t("2026-11-26T00:00:00Z"),
+            )?)?;
+            w.object(&NewObjection::new(
+                &policy,
+                anna.clone(),
+                "service-development",
+                t("2026-11-26T00:00:00Z"),
+            )?)?;
+            w.restrict(
+                &anna,
+                RestrictionGround::AccuracyContested,
+                t("2026-11-26T00:00:00Z"),
+            )
+        })
+        .unwrap();
+    ledger
+        .write(t("2026-11-27T00:00:00Z"), |w| {
+            w.lift_restriction(&anna, restriction, t("2026-11-27T00:00:00Z"))
+        })
+        .unwrap();
+    assert_eq!(stale_facts(&mut ledger).unwrap(), Vec::<String>::new());
+    // A row written past the ledger is caught.
+    db.tamper(
+        "INSERT INTO consents (subject_id, purpose, given, channel, notice_version, at)
+         VALUES ('c-000042', 'marketing', false, 'web', 'x', 0)",
+    );
+    assert_eq!(
+        stale_facts(&mut ledger).unwrap(),
+        vec!["c-000042".to_owned()]
+    );
+}
+
+fn a_ledger_from_before_decision_facts_gets_them_on_open(db: &TestDb) {
+    let policy = policy();
+    let rules = Rules::new(&policy);
+    let ids: Vec<SubjectId> = (1..=150).map(|i| sid(&format!("c-{i:06}"))).collect();
+    let before = {
+        let mut ledger = db.open();
+        demo_company(&mut ledger, &policy, 150);
+        load_states(&mut ledger, &rules, &ids).unwrap()
+    };
+    assert_eq!(before.len(), 150);
+    // As a ledger written before schema version 2 was.
+    db.tamper("DROP TABLE decision_facts");
+    db.tamper("DELETE FROM tillit_schema WHERE version = 2");
+    let mut ledger = db.open();
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM decision_facts WHERE facts IS NOT NULL"),
+        150
+    );
+    assert_eq!(stale_facts(&mut ledger).unwrap(), Vec::<String>::new());
+    assert_eq!(load_states(&mut ledger, &rules, &ids).unwrap(), before);
+    assert_eq!(load_all_states(&mut ledger, &rules).unwrap(), before);
 }
