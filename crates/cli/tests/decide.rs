@@ -430,6 +430,84 @@ fn batch_answers_every_line_in_order() {
 }
 
 #[test]
+fn batch_keeps_order_across_chunks_and_stops_quietly_when_the_reader_does() {
+    let l = customer_with_consent();
+    // 10,000 lines: more than two chunks, so several are decided while
+    // earlier ones are written. Every 997th line is not a request.
+    let lines: Vec<String> = (1..=10_000)
+        .map(|n| {
+            if n % 997 == 0 {
+                format!("not a request {n}")
+            } else {
+                let (role, purpose, category) = if n % 2 == 0 {
+                    ("marketing", "marketing", "traffic")
+                } else {
+                    ("support", "service-provision", "customer")
+                };
+                format!(
+                    r#"{{"subject":"c-{}","role":"{role}","purpose":"{purpose}","category":"{category}"}}"#,
+                    if n % 3 == 0 { 9 } else { 1 }
+                )
+            }
+        })
+        .collect();
+    let input = lines.join("\n");
+    let out = l.run_with_input(&["decide", "--batch", "--at", "2026-06-01"], &input);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let got: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|s| serde_json::from_str(s).unwrap())
+        .collect();
+    assert_eq!(got.len(), 10_000);
+    for (i, j) in got.iter().enumerate() {
+        let n = i + 1;
+        let want = if n % 997 == 0 {
+            assert_eq!(j["line"], n, "{j}");
+            continue;
+        } else if n % 3 == 0 {
+            "unknown-subject"
+        } else if n % 2 == 0 {
+            "consent-given"
+        } else {
+            "contract-active"
+        };
+        assert_eq!(j["rule"], want, "line {n}: {j}");
+    }
+
+    // A reader that takes one line and closes the pipe (`| head -1`) is
+    // not an error.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tillit"))
+        .args(["--db", &l.url(), "decide", "--batch", "--at", "2026-06-01"])
+        .env(
+            "TILLIT_POLICY",
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../examples/winston/policy.toml"),
+        )
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        // It may stop reading before the end; that is its right.
+        let _ = stdin.write_all(input.repeat(20).as_bytes());
+    });
+    let mut first = String::new();
+    {
+        use std::io::BufRead;
+        let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+        reader.read_line(&mut first).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    feeder.join().unwrap();
+    assert!(first.contains("contract-active"), "{first}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stderr(&out), "", "a closed pipe is not reported");
+}
+
+#[test]
 fn help_teaches_the_exit_codes_and_the_batch_format() {
     let l = Ledger::new();
     let help = l.ok(&["decide", "--help"]);

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use jiff::ZonedDateTime as Zoned;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
-use tillit_core::decide::{Explanation, Operation, Request, Rules};
+use tillit_core::decide::{Decision, Explanation, Operation, Request, Rules};
 use tillit_core::identity::SubjectId;
 use tillit_store::decisions::Decider;
 
@@ -188,17 +188,54 @@ struct LineError<'a> {
 /// Lines decided together: their states load in one go.
 const BATCH: usize = 4096;
 
+/// A chunk of lines, decided: each line's request and decision, or why it
+/// is not a request.
+type Decided = Vec<Result<(SubjectId, Request, Decision), String>>;
+
+/// Decides on this thread and reports on a second: while one chunk's
+/// states load and its decisions are made, the chunk before is explained
+/// and written, in order.
 fn batch(
     decider: &Decider,
     ledger: &mut tillit_store::Ledger,
     at: jiff::Timestamp,
     tz: &TimeZone,
 ) -> anyhow::Result<ExitCode> {
-    let stdin = std::io::stdin().lock();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut lines = stdin.lines();
-    let mut number = 0u64;
-    let mut bad = 0u64;
+    let (chunks, decided) = std::sync::mpsc::sync_channel::<Decided>(2);
+    std::thread::scope(|scope| {
+        let rules = decider.rules();
+        let reporter = scope.spawn(move || report(rules, tz, decided));
+        let deciding = decide_lines(decider, ledger, at, &chunks);
+        // The reporter stops at the end of input, or early when stdout is
+        // closed; either way it says what it wrote.
+        drop(chunks);
+        let reported = reporter
+            .join()
+            .map_err(|_| anyhow::anyhow!("the thread writing decisions failed"))?;
+        let reported = reported?;
+        deciding?;
+        match reported {
+            Reported::Closed => Ok(ExitCode::SUCCESS),
+            Reported::All { bad: 0 } => Ok(ExitCode::SUCCESS),
+            Reported::All { bad } => {
+                eprintln!(
+                    "error: {bad} line(s) were not requests; see the \"error\" lines in the output"
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        }
+    })
+}
+
+/// Reads stdin a chunk at a time, decides it, and hands it on; stops
+/// early if the reporter has gone.
+fn decide_lines(
+    decider: &Decider,
+    ledger: &mut tillit_store::Ledger,
+    at: jiff::Timestamp,
+    chunks: &std::sync::mpsc::SyncSender<Decided>,
+) -> anyhow::Result<()> {
+    let mut lines = std::io::stdin().lock().lines();
     let mut texts: Vec<String> = Vec::with_capacity(BATCH);
     loop {
         texts.clear();
@@ -206,34 +243,59 @@ fn batch(
             texts.push(line.context("cannot read standard input")?);
         }
         if texts.is_empty() {
-            break;
+            return Ok(());
         }
         // Parse every line first; what is malformed keeps its place.
-        let mut parsed: Vec<Result<(SubjectId, Request), String>> = Vec::with_capacity(texts.len());
-        for text in &texts {
-            parsed.push(parse_line(decider.rules(), text, at));
-        }
+        let parsed: Vec<Result<(SubjectId, Request), String>> = texts
+            .iter()
+            .map(|text| parse_line(decider.rules(), text, at))
+            .collect();
         let requests: Vec<(SubjectId, Request)> = parsed
             .iter()
             .filter_map(|p| p.as_ref().ok().cloned())
             .collect();
-        let decisions = decider.decide_all(ledger, &requests)?;
-        let mut decided = requests.iter().zip(decisions);
-        for p in &parsed {
+        let mut decisions = decider.decide_all(ledger, &requests)?.into_iter();
+        let mut chunk = Vec::with_capacity(parsed.len());
+        for p in parsed {
+            chunk.push(match p {
+                Ok((subject, request)) => {
+                    let d = decisions
+                        .next()
+                        .ok_or_else(|| anyhow::anyhow!("a decision went missing in the batch"))?;
+                    Ok((subject, request, d))
+                }
+                Err(e) => Err(e),
+            });
+        }
+        if chunks.send(chunk).is_err() {
+            // The reporter stopped: stdout is closed.
+            return Ok(());
+        }
+    }
+}
+
+/// Explains and writes each decision as a JSON line.
+fn report(
+    rules: &Rules,
+    tz: &TimeZone,
+    decided: std::sync::mpsc::Receiver<Decided>,
+) -> anyhow::Result<Reported> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut number = 0u64;
+    let mut bad = 0u64;
+    for chunk in decided {
+        for line in &chunk {
             number += 1;
-            let written = match p {
-                Ok(_) => {
-                    let Some(((subject, request), d)) = decided.next() else {
-                        anyhow::bail!("a decision went missing in the batch");
-                    };
-                    let (role, purpose, category) = decider.rules().names(request);
+            let written = match line {
+                Ok((subject, request, d)) => {
+                    let (role, purpose, category) = rules.names(request);
                     let report = Report {
                         subject: subject.as_str(),
                         role,
                         purpose,
                         category,
                         at: request.at,
-                        decision: decider.rules().explain(&d, request, tz),
+                        decision: rules.explain(d, request, tz),
                     };
                     serde_json::to_writer(&mut out, &report)
                 }
@@ -248,25 +310,31 @@ fn batch(
                     )
                 }
             };
-            written.context("cannot write a decision")?;
-            match out.write_all(b"\n") {
+            let written = written
+                .map_err(std::io::Error::from)
+                .and_then(|()| out.write_all(b"\n"));
+            match written {
                 Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                    return Ok(ExitCode::SUCCESS);
+                    return Ok(Reported::Closed);
                 }
                 other => other.context("cannot write to standard output")?,
             }
         }
     }
     match out.flush() {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.context("cannot write to standard output")?,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Reported::Closed),
+        other => other
+            .context("cannot write to standard output")
+            .map(|()| Reported::All { bad }),
     }
-    if bad > 0 {
-        eprintln!("error: {bad} line(s) were not requests; see the \"error\" lines in the output");
-        Ok(ExitCode::FAILURE)
-    } else {
-        Ok(ExitCode::SUCCESS)
-    }
+}
+
+/// How the reporting ended.
+enum Reported {
+    /// Every line was written; this many were not requests.
+    All { bad: u64 },
+    /// Whoever read stdout stopped reading (`| head`): not an error.
+    Closed,
 }
 
 fn parse_line(
