@@ -14,6 +14,7 @@ pub mod legal;
 pub mod notice;
 pub mod period;
 pub mod policy;
+pub mod retention;
 pub mod rights;
 pub mod ropa;
 pub mod text;

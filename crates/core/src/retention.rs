@@ -1,0 +1,636 @@
+//! Retention: when each record falls due, what happens to it then, which
+//! rule decided, and why — or why it is kept.
+//!
+//! [`Schedule`] is the policy's retention rules compiled once; [`Schedule::due`]
+//! takes one record, its subject's lifecycle events and legal holds, and the
+//! instant to judge at, and returns a [`Retention`]. Pure: the store loads
+//! the facts and carries out what is due.
+//!
+//! The rules, in order:
+//! 1. an erased record needs nothing more;
+//! 2. the rule that governs the record is the one naming its kind, else its
+//!    category's; with none, the record is kept (the checker warns);
+//! 3. while the rule's `keep-while` state holds at the instant (for a
+//!    reference-scoped state: the record's own reference), the record is
+//!    kept;
+//! 4. the next action is anonymisation (if the rule anonymises and the
+//!    record is not anonymised yet, and it falls no later than erasure),
+//!    else erasure; its day is the period added to the anchor's date in
+//!    Stockholm, whole months in one step, clamped to the month's end;
+//!    without the anchor event yet, the record is kept;
+//! 5. accounting material waits until the day after the statutory minimum
+//!    (Bokföringslagen: through 31 December of the seventh year after the
+//!    calendar year its fiscal year ended in), whatever earlier day the
+//!    rule gives; only that record waits;
+//! 6. a legal hold on the subject in force at the instant suspends it all.
+//!
+//! Only events at or before the instant count: a judgement at `at` is
+//! what the ledger knew then, so a new contract before the deadline
+//! cancels it, and one after it comes too late.
+
+use std::collections::HashMap;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+use crate::legal;
+use crate::period::Period;
+use crate::policy::{
+    Anchor, Deadline, EventId, Policy, RetentionRule, StateId, StateScope, StatutoryMinimum,
+};
+use crate::text::Lang;
+
+/// What happens to a record when it falls due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// Cut from its subject: what is left says nothing of a person.
+    Anonymise,
+    /// Its content removed; a tombstone proves it happened.
+    Erase,
+}
+
+impl Action {
+    pub fn id(self) -> &'static str {
+        match self {
+            Action::Anonymise => "anonymise",
+            Action::Erase => "erase",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Action> {
+        match s {
+            "anonymise" => Some(Action::Anonymise),
+            "erase" => Some(Action::Erase),
+            _ => None,
+        }
+    }
+
+    fn verb(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Action::Anonymise, Lang::Sv) => "anonymiseras",
+            (Action::Anonymise, Lang::En) => "anonymised",
+            (Action::Erase, Lang::Sv) => "raderas",
+            (Action::Erase, Lang::En) => "erased",
+        }
+    }
+}
+
+/// Where a record stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordState {
+    Active,
+    Anonymised,
+    Erased,
+}
+
+impl RecordState {
+    pub fn id(self) -> &'static str {
+        match self {
+            RecordState::Active => "active",
+            RecordState::Anonymised => "anonymised",
+            RecordState::Erased => "erased",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<RecordState> {
+        match s {
+            "active" => Some(RecordState::Active),
+            "anonymised" => Some(RecordState::Anonymised),
+            "erased" => Some(RecordState::Erased),
+            _ => None,
+        }
+    }
+}
+
+/// What retention needs to know of one record.
+#[derive(Clone, Copy, Debug)]
+pub struct RecordFacts<'a> {
+    pub category: &'a str,
+    pub kind: &'a str,
+    pub collected_at: Timestamp,
+    pub reference: Option<&'a str>,
+    /// Räkenskapsinformation, under the statutory minimum.
+    pub accounting: bool,
+    pub state: RecordState,
+}
+
+/// One lifecycle event of a subject.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LifecycleEvent {
+    pub kind: String,
+    pub reference: String,
+    pub at: Timestamp,
+}
+
+/// A legal hold on a subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HoldSpan {
+    pub id: i64,
+    pub placed: Timestamp,
+    pub released: Option<Timestamp>,
+}
+
+impl HoldSpan {
+    fn in_force_at(self, t: Timestamp) -> bool {
+        self.placed <= t && self.released.is_none_or(|r| r > t)
+    }
+}
+
+/// A subject's lifecycle events and holds, in any order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct History {
+    pub events: Vec<LifecycleEvent>,
+    pub holds: Vec<HoldSpan>,
+}
+
+/// What retention says of a record at an instant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Retention {
+    /// The next action and when it falls due (which may be past or to
+    /// come).
+    Due(Due),
+    /// No day can be set now.
+    Kept(Kept),
+    /// Erased already: nothing more to do.
+    Done,
+}
+
+impl Retention {
+    /// The action due at `at`, if one is.
+    pub fn due_at(&self, at: Timestamp) -> Option<&Due> {
+        match self {
+            Retention::Due(d) if d.at <= at => Some(d),
+            _ => None,
+        }
+    }
+
+    /// Why, in one sentence.
+    pub fn reason(&self, policy: &Policy, lang: Lang) -> String {
+        match self {
+            Retention::Due(d) => d.reason(lang),
+            Retention::Kept(k) => k.reason(policy, lang),
+            Retention::Done => lang.pick("redan raderad", "already erased").to_owned(),
+        }
+    }
+
+    /// The rule that decided, if one did.
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            Retention::Due(d) => Some(&d.rule),
+            Retention::Kept(k) => k.rule.as_deref(),
+            Retention::Done => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Due {
+    pub action: Action,
+    /// The day it falls due, in Stockholm.
+    pub on: Date,
+    /// The start of that day.
+    pub at: Timestamp,
+    /// The retention rule, or the statutory minimum that postponed it.
+    pub rule: String,
+    pub why: DueWhy,
+}
+
+/// How the day was computed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum DueWhy {
+    /// A period after the anchor (none: at the anchor).
+    After {
+        period: Option<Period>,
+        anchor: AnchorFact,
+    },
+    /// Accounting material: the law keeps it through `kept_through`;
+    /// the retention rule alone would have made it due on `instead_of`.
+    Statutory {
+        law: String,
+        fiscal_year_end: Date,
+        kept_through: Date,
+        rule: String,
+        instead_of: Date,
+    },
+}
+
+/// The anchor a deadline counted from, and its day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "from", rename_all = "kebab-case")]
+pub enum AnchorFact {
+    Collection { on: Date },
+    Event { event: EventId, on: Date },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Kept {
+    pub rule: Option<String>,
+    pub why: KeptWhy,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum KeptWhy {
+    /// The rule's keep-while state holds (an active customer, an unpaid
+    /// invoice).
+    InState { state: StateId, since: Date },
+    /// The deadline counts from an event that has not happened yet.
+    AwaitingEvent {
+        event: EventId,
+        reference: Option<String>,
+    },
+    /// A legal hold suspends it; `then` is what would otherwise be due.
+    Hold {
+        hold: i64,
+        since: Date,
+        then: Option<Box<Due>>,
+    },
+    /// No retention rule covers the record's kind.
+    NoRule,
+}
+
+impl Due {
+    pub fn reason(&self, lang: Lang) -> String {
+        let verb = self.action.verb(lang);
+        match &self.why {
+            DueWhy::After { period, anchor } => {
+                let (what, on) = match anchor {
+                    AnchorFact::Collection { on } => {
+                        (lang.pick("insamlingen", "collection").to_owned(), on)
+                    }
+                    AnchorFact::Event { event, on } => (format!("`{event}`"), on),
+                };
+                let when = match period {
+                    Some(p) => format!(
+                        "{} {} {what} ({on})",
+                        p.describe(lang),
+                        lang.pick("efter", "after")
+                    ),
+                    None => format!("{} {what} ({on})", lang.pick("vid", "at")),
+                };
+                match lang {
+                    Lang::Sv => {
+                        format!("{verb} {}: {when}, enligt regeln `{}`", self.on, self.rule)
+                    }
+                    Lang::En => {
+                        format!("{verb} on {}: {when}, under rule `{}`", self.on, self.rule)
+                    }
+                }
+            }
+            DueWhy::Statutory {
+                law,
+                fiscal_year_end,
+                kept_through,
+                rule,
+                instead_of,
+            } => match lang {
+                Lang::Sv => format!(
+                    "{verb} {}: räkenskapsinformation för räkenskapsåret som slutade {fiscal_year_end} sparas till och med {kept_through} ({law}, `{}`); regeln `{rule}` ensam hade gett {instead_of}",
+                    self.on, self.rule
+                ),
+                Lang::En => format!(
+                    "{verb} on {}: accounting material of the fiscal year that ended {fiscal_year_end} is kept through {kept_through} ({law}, `{}`); rule `{rule}` alone would have given {instead_of}",
+                    self.on, self.rule
+                ),
+            },
+        }
+    }
+}
+
+impl Kept {
+    pub fn reason(&self, policy: &Policy, lang: Lang) -> String {
+        match &self.why {
+            KeptWhy::InState { state, since } => {
+                let name = policy
+                    .states
+                    .get(state)
+                    .map_or_else(|| state.to_string(), |s| s.name.get(lang).to_owned());
+                match lang {
+                    Lang::Sv => format!("sparas {name} (`{state}` sedan {since})"),
+                    Lang::En => format!("kept {name} (`{state}` since {since})"),
+                }
+            }
+            KeptWhy::AwaitingEvent { event, reference } => {
+                let of = reference
+                    .as_deref()
+                    .map(|r| format!(" {} {r}", lang.pick("för", "for")))
+                    .unwrap_or_default();
+                match lang {
+                    Lang::Sv => {
+                        format!("sparas: fristen räknas från `{event}`{of}, som inte har inträffat")
+                    }
+                    Lang::En => {
+                        format!(
+                            "kept: the deadline counts from `{event}`{of}, which has not happened"
+                        )
+                    }
+                }
+            }
+            KeptWhy::Hold { hold, since, then } => {
+                let then = then
+                    .as_ref()
+                    .map(|d| {
+                        format!(
+                            "; {} {} {}",
+                            lang.pick("annars", "otherwise"),
+                            d.action.verb(lang),
+                            d.on
+                        )
+                    })
+                    .unwrap_or_default();
+                match lang {
+                    Lang::Sv => format!(
+                        "sparas: en bevarandeorder (#{hold}, sedan {since}) skjuter upp radering tills den hävs{then}"
+                    ),
+                    Lang::En => format!(
+                        "kept: a legal hold (#{hold}, since {since}) suspends erasure until it is released{then}"
+                    ),
+                }
+            }
+            KeptWhy::NoRule => lang
+                .pick(
+                    "sparas: ingen gallringsregel gäller för slaget",
+                    "kept: no retention rule covers the kind",
+                )
+                .to_owned(),
+        }
+    }
+}
+
+/// The policy's retention rules, compiled for many records.
+#[derive(Debug)]
+pub struct Schedule<'p> {
+    policy: &'p Policy,
+    tz: TimeZone,
+    /// The rule that governs each kind.
+    by_kind: HashMap<&'p str, &'p RetentionRule>,
+    statutory: Option<&'p StatutoryMinimum>,
+}
+
+impl<'p> Schedule<'p> {
+    /// `tz` is the zone deadlines are counted in (Europe/Stockholm).
+    pub fn new(policy: &'p Policy, tz: TimeZone) -> Schedule<'p> {
+        let by_kind = policy
+            .kinds
+            .iter()
+            .filter_map(|(id, k)| {
+                policy
+                    .retention_rule(k.category.as_str(), id.as_str())
+                    .map(|r| (id.as_str(), r))
+            })
+            .collect();
+        Schedule {
+            policy,
+            tz,
+            by_kind,
+            statutory: policy.statutory_minimums.first(),
+        }
+    }
+
+    pub fn policy(&self) -> &'p Policy {
+        self.policy
+    }
+
+    /// The lifecycle events any rule's state or deadline turns on: the
+    /// only ones a history needs.
+    pub fn relevant_events(&self) -> Vec<&'p str> {
+        let mut out: Vec<&str> = Vec::new();
+        for r in &self.policy.retention {
+            if let Some(s) = r
+                .keep_while
+                .as_ref()
+                .and_then(|s| self.policy.states.get(s))
+            {
+                out.push(s.opens.as_str());
+                out.push(s.closes.as_str());
+            }
+            for d in [&r.anonymise, &r.erase].into_iter().flatten() {
+                if let Anchor::Event(e) = &d.anchor {
+                    out.push(e.as_str());
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// Where `record` stands at `at`, given its subject's `history`.
+    pub fn due(&self, record: &RecordFacts<'_>, history: &History, at: Timestamp) -> Retention {
+        if record.state == RecordState::Erased {
+            return Retention::Done;
+        }
+        let Some(rule) = self.by_kind.get(record.kind).copied() else {
+            return Retention::Kept(Kept {
+                rule: None,
+                why: KeptWhy::NoRule,
+            });
+        };
+        let kept = |why| {
+            Retention::Kept(Kept {
+                rule: Some(rule.id.to_string()),
+                why,
+            })
+        };
+        let state = rule
+            .keep_while
+            .as_ref()
+            .and_then(|id| self.policy.states.get(id).map(|s| (id, s)));
+        if let Some((id, s)) = state
+            && let Some(since) = open_since(history, s, record.reference, at)
+        {
+            return kept(KeptWhy::InState {
+                state: id.clone(),
+                since: self.date(since),
+            });
+        }
+        let anonymise = match (record.state, &rule.anonymise) {
+            (RecordState::Active, Some(d)) => Some(d),
+            _ => None,
+        };
+        let by_reference = state.is_some_and(|(_, s)| s.scope == StateScope::Reference);
+        let mut next: Option<(Action, Date, AnchorFact, &Deadline)> = None;
+        for (action, deadline) in [
+            (Action::Anonymise, anonymise),
+            (Action::Erase, rule.erase.as_ref()),
+        ] {
+            let Some(deadline) = deadline else { continue };
+            let anchor = match &deadline.anchor {
+                Anchor::Collection => AnchorFact::Collection {
+                    on: self.date(record.collected_at),
+                },
+                Anchor::Event(e) => {
+                    let reference = if by_reference { record.reference } else { None };
+                    if by_reference && reference.is_none() {
+                        return kept(KeptWhy::AwaitingEvent {
+                            event: e.clone(),
+                            reference: None,
+                        });
+                    }
+                    match last_event(history, e.as_str(), reference, at) {
+                        Some(t) => AnchorFact::Event {
+                            event: e.clone(),
+                            on: self.date(t),
+                        },
+                        None => {
+                            return kept(KeptWhy::AwaitingEvent {
+                                event: e.clone(),
+                                reference: reference.map(str::to_owned),
+                            });
+                        }
+                    }
+                }
+            };
+            let from = match &anchor {
+                AnchorFact::Collection { on } | AnchorFact::Event { on, .. } => *on,
+            };
+            let Some(on) = deadline.after.map_or(Some(from), |p| p.after(from)) else {
+                continue;
+            };
+            // Anonymising on the erasure day or later would be moot.
+            match &next {
+                Some((_, earlier, _, _)) if *earlier < on => {}
+                _ => next = Some((action, on, anchor, deadline)),
+            }
+        }
+        let Some((action, on, anchor, deadline)) = next else {
+            return kept(KeptWhy::NoRule);
+        };
+        let mut due = Due {
+            action,
+            on,
+            at: self.start_of(on),
+            rule: rule.id.to_string(),
+            why: DueWhy::After {
+                period: deadline.after,
+                anchor,
+            },
+        };
+        if record.accounting
+            && let Some(min) = self.statutory
+            && let Some(fy_end) = self.fiscal_year_end(record.collected_at)
+            && let Some(through) =
+                legal::bookkeeping_kept_through(fy_end, min.years_after_fiscal_year)
+            && let Some(after) = through.tomorrow().ok()
+            && after > due.on
+        {
+            due = Due {
+                action,
+                on: after,
+                at: self.start_of(after),
+                rule: min.id.to_string(),
+                why: DueWhy::Statutory {
+                    law: min.law.clone(),
+                    fiscal_year_end: fy_end,
+                    kept_through: through,
+                    rule: rule.id.to_string(),
+                    instead_of: due.on,
+                },
+            };
+        }
+        if let Some(hold) = history.holds.iter().find(|h| h.in_force_at(at)) {
+            return kept(KeptWhy::Hold {
+                hold: hold.id,
+                since: self.date(hold.placed),
+                then: Some(Box::new(due)),
+            });
+        }
+        Retention::Due(due)
+    }
+
+    fn date(&self, t: Timestamp) -> Date {
+        t.to_zoned_datetime(self.tz.clone()).date()
+    }
+
+    fn start_of(&self, d: Date) -> Timestamp {
+        d.to_zoned_datetime(self.tz.clone())
+            .map_or(Timestamp::MAX, |z| z.timestamp())
+    }
+
+    /// The last day of the fiscal year a moment falls in.
+    fn fiscal_year_end(&self, t: Timestamp) -> Option<Date> {
+        let fye = self.policy.controller.fiscal_year_end;
+        let day = self.date(t);
+        let this = Date::new(day.year(), fye.month(), fye.day()).ok()?;
+        if this >= day {
+            Some(this)
+        } else {
+            Date::new(day.year().checked_add(1)?, fye.month(), fye.day()).ok()
+        }
+    }
+}
+
+/// The last time `kind` happened at or before `at` (with `reference`, if
+/// given).
+fn last_event(
+    history: &History,
+    kind: &str,
+    reference: Option<&str>,
+    at: Timestamp,
+) -> Option<Timestamp> {
+    history
+        .events
+        .iter()
+        .filter(|e| e.at <= at && e.kind == kind && reference.is_none_or(|r| e.reference == r))
+        .map(|e| e.at)
+        .max()
+}
+
+/// Since when the state has held without a break, if it holds at `at`.
+/// Each reference is one interval: open from its opening event until the
+/// next closing one. A subject-scoped state holds while any interval is
+/// open; a reference-scoped one only the record's own (none without a
+/// reference).
+fn open_since(
+    history: &History,
+    state: &crate::policy::State,
+    reference: Option<&str>,
+    at: Timestamp,
+) -> Option<Timestamp> {
+    let scoped = match state.scope {
+        StateScope::Subject => None,
+        StateScope::Reference => Some(reference?),
+    };
+    let mut events: Vec<(&str, Timestamp, bool)> = history
+        .events
+        .iter()
+        .filter(|e| e.at <= at && scoped.is_none_or(|r| e.reference == r))
+        .filter_map(|e| {
+            if e.kind == state.opens.as_str() {
+                Some((e.reference.as_str(), e.at, true))
+            } else if e.kind == state.closes.as_str() {
+                Some((e.reference.as_str(), e.at, false))
+            } else {
+                None
+            }
+        })
+        .collect();
+    // By reference, then time; at the same instant a close comes after an
+    // open, so a same-instant pair is a closed interval.
+    events.sort_by(|a, b| (a.0, a.1, !a.2).cmp(&(b.0, b.1, !b.2)));
+    let mut open: Option<(&str, Timestamp)> = None;
+    let mut since: Option<Timestamp> = None;
+    for (r, t, opens) in events {
+        if let Some((or, from)) = open
+            && or != r
+        {
+            since = Some(since.map_or(from, |s| s.min(from)));
+            open = None;
+        }
+        match (open, opens) {
+            (None, true) => open = Some((r, t)),
+            (Some(_), false) => open = None,
+            _ => {}
+        }
+    }
+    if let Some((_, from)) = open {
+        since = Some(since.map_or(from, |s| s.min(from)));
+    }
+    since
+}

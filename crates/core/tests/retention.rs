@@ -1,0 +1,579 @@
+//! Retention on the Winston policy: a table of dates and edge cases, each
+//! with the action, the day, the rule and the reason a DPO reads.
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly"
+)]
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use tillit_core::retention::{
+    Action, DueWhy, History, HoldSpan, KeptWhy, LifecycleEvent, RecordFacts, RecordState,
+    Retention, Schedule,
+};
+use tillit_core::{Lang, Policy, SourceFile};
+
+const WINSTON: &str = include_str!("../../../examples/winston/policy.toml");
+
+fn policy_from(text: &str) -> Policy {
+    Policy::parse(&SourceFile::new("policy.toml", text)).expect("the policy resolves")
+}
+
+fn stockholm() -> TimeZone {
+    TimeZone::get("Europe/Stockholm").unwrap()
+}
+
+/// Noon in Stockholm on a date, or an RFC 3339 instant.
+fn t(s: &str) -> Timestamp {
+    if s.len() == 10 {
+        let d: Date = s.parse().unwrap();
+        d.at(12, 0, 0, 0)
+            .to_zoned_datetime(stockholm())
+            .unwrap()
+            .timestamp()
+    } else {
+        s.parse().unwrap()
+    }
+}
+
+fn d(s: &str) -> Date {
+    s.parse().unwrap()
+}
+
+fn ev(kind: &str, reference: &str, at: &str) -> LifecycleEvent {
+    LifecycleEvent {
+        kind: kind.into(),
+        reference: reference.into(),
+        at: t(at),
+    }
+}
+
+struct Rec {
+    kind: &'static str,
+    collected: &'static str,
+    reference: Option<&'static str>,
+    state: RecordState,
+}
+
+fn rec(kind: &'static str, collected: &'static str, reference: Option<&'static str>) -> Rec {
+    Rec {
+        kind,
+        collected,
+        reference,
+        state: RecordState::Active,
+    }
+}
+
+fn judge(policy: &Policy, r: &Rec, history: &History, at: &str) -> Retention {
+    let schedule = Schedule::new(policy, stockholm());
+    let kind = policy.kinds.get(r.kind).expect("a Winston kind");
+    let facts = RecordFacts {
+        category: kind.category.as_str(),
+        kind: r.kind,
+        collected_at: t(r.collected),
+        reference: r.reference,
+        accounting: kind.accounting_material,
+        state: r.state,
+    };
+    schedule.due(&facts, history, t(at))
+}
+
+/// What a case expects.
+enum Expect {
+    Due {
+        action: Action,
+        on: &'static str,
+        rule: &'static str,
+    },
+    Kept {
+        rule: Option<&'static str>,
+        why: &'static str,
+    },
+    Done,
+}
+
+fn due(action: Action, on: &'static str, rule: &'static str) -> Expect {
+    Expect::Due { action, on, rule }
+}
+
+fn kept(rule: &'static str, why: &'static str) -> Expect {
+    Expect::Kept {
+        rule: Some(rule),
+        why,
+    }
+}
+
+struct Case {
+    name: &'static str,
+    record: Rec,
+    events: Vec<LifecycleEvent>,
+    holds: Vec<HoldSpan>,
+    at: &'static str,
+    expect: Expect,
+}
+
+fn check(policy: &Policy, c: &Case) {
+    let history = History {
+        events: c.events.clone(),
+        holds: c.holds.clone(),
+    };
+    let got = judge(policy, &c.record, &history, c.at);
+    let sv = got.reason(policy, Lang::Sv);
+    let en = got.reason(policy, Lang::En);
+    assert!(!sv.is_empty() && !en.is_empty(), "{}: reasons", c.name);
+    assert_ne!(sv, en, "{}: a reason in each language", c.name);
+    match (&c.expect, &got) {
+        (Expect::Due { action, on, rule }, Retention::Due(due)) => {
+            assert_eq!(due.action, *action, "{}: action", c.name);
+            assert_eq!(due.on, d(on), "{}: day", c.name);
+            assert_eq!(due.rule, *rule, "{}: rule", c.name);
+            // The day falls due at its start in Stockholm, not before.
+            let start = d(on).to_zoned_datetime(stockholm()).unwrap().timestamp();
+            assert_eq!(due.at, start, "{}: instant", c.name);
+            assert!(got.due_at(start).is_some(), "{}", c.name);
+            assert!(
+                got.due_at(start - jiff::SignedDuration::from_secs(1))
+                    .is_none(),
+                "{}",
+                c.name
+            );
+            for reason in [&sv, &en] {
+                assert!(reason.contains(on), "{}: `{reason}` names the day", c.name);
+                assert!(
+                    reason.contains(rule),
+                    "{}: `{reason}` names the rule",
+                    c.name
+                );
+            }
+        }
+        (Expect::Kept { rule, why }, Retention::Kept(kept)) => {
+            assert_eq!(kept.rule.as_deref(), *rule, "{}: rule", c.name);
+            let kind = match &kept.why {
+                KeptWhy::InState { .. } => "in-state",
+                KeptWhy::AwaitingEvent { .. } => "awaiting-event",
+                KeptWhy::Hold { .. } => "hold",
+                KeptWhy::NoRule => "no-rule",
+            };
+            assert_eq!(kind, *why, "{}: why ({en})", c.name);
+            assert!(got.due_at(Timestamp::MAX).is_none(), "{}", c.name);
+        }
+        (Expect::Done, Retention::Done) => {}
+        (_, got) => panic!("{}: got {got:?}", c.name),
+    }
+}
+
+fn cases() -> Vec<Case> {
+    use Action::{Anonymise, Erase};
+    let contact = || rec("contact", "2020-03-01", None);
+    vec![
+        // P12: customer data, 24 months after the last contract ends.
+        Case {
+            name: "SYSTEM.md: contract ended 2023-05-31, contact due 2025-05-31",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+            ],
+            holds: vec![],
+            at: "2025-06-01",
+            expect: due(Erase, "2025-05-31", "customer-data"),
+        },
+        Case {
+            name: "the day is known before it comes",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+            ],
+            holds: vec![],
+            at: "2024-01-01",
+            expect: due(Erase, "2025-05-31", "customer-data"),
+        },
+        Case {
+            name: "an active customer is kept",
+            record: contact(),
+            events: vec![ev("contract-start", "K-1", "2020-03-01")],
+            holds: vec![],
+            at: "2030-01-01",
+            expect: kept("customer-data", "in-state"),
+        },
+        Case {
+            name: "leap day: 2024-02-29 + 24 months = 2026-02-28",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2024-02-29"),
+            ],
+            holds: vec![],
+            at: "2026-03-01",
+            expect: due(Erase, "2026-02-28", "customer-data"),
+        },
+        Case {
+            name: "month end stays the month end: 2023-08-31 + 24 months",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-08-31"),
+            ],
+            holds: vec![],
+            at: "2026-03-01",
+            expect: due(Erase, "2025-08-31", "customer-data"),
+        },
+        Case {
+            name: "the anchor's day is Stockholm's: 23:30 on 31 May is still 31 May",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31T21:30:00Z"),
+            ],
+            holds: vec![],
+            at: "2026-01-01",
+            expect: due(Erase, "2025-05-31", "customer-data"),
+        },
+        Case {
+            name: "…and 00:30 on 1 June is 1 June",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31T22:30:00Z"),
+            ],
+            holds: vec![],
+            at: "2026-01-01",
+            expect: due(Erase, "2025-06-01", "customer-data"),
+        },
+        Case {
+            name: "a new contract before the deadline cancels it",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+                ev("contract-start", "K-2", "2024-01-10"),
+            ],
+            holds: vec![],
+            at: "2025-06-01",
+            expect: kept("customer-data", "in-state"),
+        },
+        Case {
+            name: "re-opened and ended again: 24 months after the last end",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+                ev("contract-start", "K-2", "2024-01-10"),
+                ev("contract-end", "K-2", "2024-06-30"),
+            ],
+            holds: vec![],
+            at: "2026-07-01",
+            expect: due(Erase, "2026-06-30", "customer-data"),
+        },
+        Case {
+            name: "a contract after the deadline is not known at the deadline",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+                ev("contract-start", "K-2", "2025-07-01"),
+            ],
+            holds: vec![],
+            at: "2025-06-01",
+            expect: due(Erase, "2025-05-31", "customer-data"),
+        },
+        Case {
+            name: "two contracts, one still open, keep the customer",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-start", "K-2", "2021-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+            ],
+            holds: vec![],
+            at: "2026-01-01",
+            expect: kept("customer-data", "in-state"),
+        },
+        Case {
+            name: "never a customer: no contract-end to count from",
+            record: contact(),
+            events: vec![],
+            holds: vec![],
+            at: "2030-01-01",
+            expect: kept("customer-data", "awaiting-event"),
+        },
+        // P13: invoices, 24 months after payment, whatever the contract.
+        Case {
+            name: "SYSTEM.md: invoice paid 2023-10-02 after the contract ended is due 2025-10-02",
+            record: rec("invoice", "2023-04-01", Some("F-1")),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("invoice-issued", "F-1", "2023-04-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+                ev("invoice-paid", "F-1", "2023-10-02"),
+            ],
+            holds: vec![],
+            at: "2025-10-02",
+            expect: due(Erase, "2025-10-02", "invoices"),
+        },
+        Case {
+            name: "an unpaid invoice is never due",
+            record: rec("invoice", "2023-04-01", Some("F-1")),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("invoice-issued", "F-1", "2023-04-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+            ],
+            holds: vec![],
+            at: "2040-01-01",
+            expect: kept("invoices", "in-state"),
+        },
+        Case {
+            name: "another invoice's payment does not count",
+            record: rec("invoice", "2023-04-01", Some("F-1")),
+            events: vec![
+                ev("invoice-issued", "F-1", "2023-04-01"),
+                ev("invoice-issued", "F-2", "2023-05-01"),
+                ev("invoice-paid", "F-2", "2023-05-20"),
+            ],
+            holds: vec![],
+            at: "2040-01-01",
+            expect: kept("invoices", "in-state"),
+        },
+        Case {
+            name: "an active contract does not keep a paid invoice",
+            record: rec("payment", "2023-10-02", Some("F-1")),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("invoice-issued", "F-1", "2023-04-01"),
+                ev("invoice-paid", "F-1", "2023-10-02"),
+            ],
+            holds: vec![],
+            at: "2025-10-02",
+            expect: due(Erase, "2025-10-02", "invoices"),
+        },
+        // P14: accounting material, seven years after the fiscal year.
+        Case {
+            name: "SYSTEM.md: a voucher of fiscal year 2023 is kept through 2030-12-31",
+            record: rec("voucher", "2023-10-02", Some("F-1")),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+            ],
+            holds: vec![],
+            at: "2025-06-01",
+            expect: due(Erase, "2031-01-01", "bookkeeping"),
+        },
+        Case {
+            name: "a voucher of an active customer is kept while the contract lasts",
+            record: rec("voucher", "2023-10-02", Some("F-1")),
+            events: vec![ev("contract-start", "K-1", "2020-03-01")],
+            holds: vec![],
+            at: "2035-01-01",
+            expect: kept("customer-data", "in-state"),
+        },
+        Case {
+            name: "a voucher whose customer left long after the statutory end follows the rule",
+            record: rec("voucher", "2015-10-02", Some("F-1")),
+            events: vec![
+                ev("contract-start", "K-1", "2014-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+            ],
+            holds: vec![],
+            at: "2025-06-01",
+            expect: due(Erase, "2025-05-31", "customer-data"),
+        },
+        // P15: page views, anonymised at collection, erased after 26 months.
+        Case {
+            name: "a page view is anonymised on the day it is collected",
+            record: rec("page-view", "2023-12-31", None),
+            events: vec![],
+            holds: vec![],
+            at: "2023-12-31",
+            expect: due(Anonymise, "2023-12-31", "website-visits"),
+        },
+        Case {
+            name: "SYSTEM.md: an anonymised page view of 2023-12-31 is due 2026-02-28",
+            record: Rec {
+                state: RecordState::Anonymised,
+                ..rec("page-view", "2023-12-31", None)
+            },
+            events: vec![],
+            holds: vec![],
+            at: "2026-02-28",
+            expect: due(Erase, "2026-02-28", "website-visits"),
+        },
+        // Legal holds.
+        Case {
+            name: "a hold in force keeps what is due",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+            ],
+            holds: vec![HoldSpan {
+                id: 1,
+                placed: t("2025-05-01"),
+                released: None,
+            }],
+            at: "2025-06-01",
+            expect: kept("customer-data", "hold"),
+        },
+        Case {
+            name: "a released hold keeps nothing",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+            ],
+            holds: vec![HoldSpan {
+                id: 1,
+                placed: t("2025-05-01"),
+                released: Some(t("2025-07-01")),
+            }],
+            at: "2025-07-02",
+            expect: due(Erase, "2025-05-31", "customer-data"),
+        },
+        Case {
+            name: "a hold placed after the instant does not count yet",
+            record: contact(),
+            events: vec![
+                ev("contract-start", "K-1", "2020-03-01"),
+                ev("contract-end", "K-1", "2023-05-31"),
+            ],
+            holds: vec![HoldSpan {
+                id: 1,
+                placed: t("2025-08-01"),
+                released: None,
+            }],
+            at: "2025-06-01",
+            expect: due(Erase, "2025-05-31", "customer-data"),
+        },
+        Case {
+            name: "an erased record needs nothing",
+            record: Rec {
+                state: RecordState::Erased,
+                ..contact()
+            },
+            events: vec![],
+            holds: vec![],
+            at: "2030-01-01",
+            expect: Expect::Done,
+        },
+    ]
+}
+
+#[test]
+fn winston_retention_table() {
+    let policy = policy_from(WINSTON);
+    for c in cases() {
+        check(&policy, &c);
+    }
+}
+
+#[test]
+fn statutory_minimum_names_the_law_and_what_the_rule_alone_gave() {
+    let policy = policy_from(WINSTON);
+    let history = History {
+        events: vec![
+            ev("contract-start", "K-1", "2020-03-01"),
+            ev("contract-end", "K-1", "2023-05-31"),
+        ],
+        holds: vec![],
+    };
+    let got = judge(
+        &policy,
+        &rec("voucher", "2023-10-02", Some("F-1")),
+        &history,
+        "2025-06-01",
+    );
+    let Retention::Due(due) = &got else {
+        panic!("{got:?}")
+    };
+    let DueWhy::Statutory {
+        fiscal_year_end,
+        kept_through,
+        instead_of,
+        rule,
+        ..
+    } = &due.why
+    else {
+        panic!("{due:?}")
+    };
+    assert_eq!(*fiscal_year_end, d("2023-12-31"));
+    assert_eq!(*kept_through, d("2030-12-31"));
+    assert_eq!(*instead_of, d("2025-05-31"));
+    assert_eq!(rule, "customer-data");
+    let en = got.reason(&policy, Lang::En);
+    assert!(
+        en.contains("Bokföringslagen (1999:1078) 7 kap. 2 §"),
+        "{en}"
+    );
+    assert!(
+        en.contains("2030-12-31") && en.contains("2025-05-31"),
+        "{en}"
+    );
+    let sv = got.reason(&policy, Lang::Sv);
+    assert!(sv.contains("räkenskapsinformation"), "{sv}");
+}
+
+#[test]
+fn a_fiscal_year_ending_30_april_counts_from_the_year_it_ended() {
+    let policy =
+        policy_from(&WINSTON.replace("fiscal-year-end = \"12-31\"", "fiscal-year-end = \"04-30\""));
+    let history = History {
+        events: vec![
+            ev("contract-start", "K-1", "2020-03-01"),
+            ev("contract-end", "K-1", "2023-05-31"),
+        ],
+        holds: vec![],
+    };
+    // LEGAL.md: the fiscal year ending 2025-04-30 is kept through 2032-12-31.
+    for (collected, due_on) in [
+        ("2024-05-01", "2033-01-01"),
+        ("2025-04-30", "2033-01-01"),
+        ("2025-05-01", "2034-01-01"),
+        ("2024-04-30", "2032-01-01"),
+    ] {
+        let got = judge(
+            &policy,
+            &rec("voucher", collected, Some("F-1")),
+            &history,
+            "2025-06-01",
+        );
+        match got {
+            Retention::Due(due) => {
+                assert_eq!(due.on, d(due_on), "voucher of {collected}");
+                assert_eq!(due.rule, "bookkeeping");
+            }
+            other => panic!("voucher of {collected}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_hold_says_what_would_otherwise_be_due() {
+    let policy = policy_from(WINSTON);
+    let history = History {
+        events: vec![
+            ev("contract-start", "K-1", "2020-03-01"),
+            ev("contract-end", "K-1", "2023-05-31"),
+        ],
+        holds: vec![HoldSpan {
+            id: 7,
+            placed: t("2025-05-01"),
+            released: None,
+        }],
+    };
+    let got = judge(
+        &policy,
+        &rec("contact", "2020-03-01", None),
+        &history,
+        "2025-06-01",
+    );
+    let en = got.reason(&policy, Lang::En);
+    assert!(en.contains("#7") && en.contains("2025-05-01"), "{en}");
+    assert!(en.contains("otherwise erased 2025-05-31"), "{en}");
+    let sv = got.reason(&policy, Lang::Sv);
+    assert!(sv.contains("bevarandeorder"), "{sv}");
+}
