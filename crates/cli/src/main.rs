@@ -82,6 +82,8 @@ enum Command {
     Import(commands::import::Args),
     Demo(commands::demo::Args),
     #[command(subcommand)]
+    Retention(commands::retention::Command),
+    #[command(subcommand)]
     Audit(commands::audit::Command),
 }
 
@@ -107,6 +109,7 @@ fn main() -> ExitCode {
         Command::Decide(a) => commands::decide::run(&cx, a),
         Command::Import(a) => commands::import::run(&cx, a),
         Command::Demo(a) => commands::demo::run(&cx, a),
+        Command::Retention(c) => commands::retention::run(&cx, c),
         Command::Audit(c) => commands::audit::run(&cx, c),
     };
     match result {

@@ -13,9 +13,9 @@
 //! 3. while the rule's `keep-while` state holds at the instant (for a
 //!    reference-scoped state: the record's own reference), the record is
 //!    kept;
-//! 4. the next action is anonymisation (if the rule anonymises and the
-//!    record is not anonymised yet, and it falls no later than erasure),
-//!    else erasure; its day is the period added to the anchor's date in
+//! 4. the next action is anonymisation (if the rule anonymises, the
+//!    record is not anonymised yet, it falls before erasure and erasure is
+//!    not due already), else erasure; its day is the period added to the anchor's date in
 //!    Stockholm, whole months in one step, clamped to the month's end;
 //!    without the anchor event yet, the record is kept;
 //! 5. accounting material waits until the day after the statutory minimum
@@ -493,9 +493,11 @@ impl<'p> Schedule<'p> {
             let Some(on) = deadline.after.map_or(Some(from), |p| p.after(from)) else {
                 continue;
             };
-            // Anonymising on the erasure day or later would be moot.
+            // Anonymising on the erasure day or later would be moot, and
+            // so is anonymising what is due for erasure already.
+            let erase_due_now = action == Action::Erase && self.start_of(on) <= at;
             match &next {
-                Some((_, earlier, _, _)) if *earlier < on => {}
+                Some((_, earlier, _, _)) if *earlier < on && !erase_due_now => {}
                 _ => next = Some((action, on, anchor, deadline)),
             }
         }

@@ -393,6 +393,22 @@ fn cases() -> Vec<Case> {
             expect: due(Anonymise, "2023-12-31", "website-visits"),
         },
         Case {
+            name: "a page view never anonymised and past 26 months is erased, not anonymised",
+            record: rec("page-view", "2023-12-31", None),
+            events: vec![],
+            holds: vec![],
+            at: "2026-03-01",
+            expect: due(Erase, "2026-02-28", "website-visits"),
+        },
+        Case {
+            name: "…but before then, anonymising comes first",
+            record: rec("page-view", "2023-12-31", None),
+            events: vec![],
+            holds: vec![],
+            at: "2026-02-27",
+            expect: due(Anonymise, "2023-12-31", "website-visits"),
+        },
+        Case {
             name: "SYSTEM.md: an anonymised page view of 2023-12-31 is due 2026-02-28",
             record: Rec {
                 state: RecordState::Anonymised,

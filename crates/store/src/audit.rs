@@ -78,6 +78,12 @@ impl Cursor {
         })
     }
 
+    /// The last sequence number: the head locked, moved by what was
+    /// appended since.
+    pub fn seq(&self) -> i64 {
+        self.seq
+    }
+
     pub fn append(
         &mut self,
         sql: &mut dyn Sql,

@@ -237,6 +237,9 @@ pub struct Facts {
     /// (at, lifted at)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub restrictions: Vec<(i64, Option<i64>)>,
+    /// When the subject was erased, if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub erased: Option<i64>,
 }
 
 impl Facts {
@@ -254,6 +257,9 @@ impl Facts {
         }
         for (from, lifted) in &self.restrictions {
             b.restriction(times(*from)?, lifted.map(times).transpose()?);
+        }
+        if let Some(at) = self.erased {
+            b.erased(times(at)?);
         }
         Ok(b.finish())
     }
@@ -394,7 +400,7 @@ struct FactQueries {
 
 /// Of every subject.
 const ALL: FactQueries = FactQueries {
-    subjects: "SELECT id FROM subjects",
+    subjects: "SELECT id, erased_at FROM subjects",
     consents: "SELECT subject_id, purpose, given, at FROM consents ORDER BY id",
     events: "SELECT subject_id, kind, reference, at FROM lifecycle_events ORDER BY id",
     objections: "SELECT subject_id, purpose, absolute, at FROM objections ORDER BY id",
@@ -406,7 +412,7 @@ fn chunked_queries() -> FactQueries {
     static TEXT: OnceLock<[String; 5]> = OnceLock::new();
     let [subjects, consents, events, objections, restrictions] = TEXT.get_or_init(|| {
         [
-            in_list("SELECT id FROM subjects WHERE id IN", ""),
+            in_list("SELECT id, erased_at FROM subjects WHERE id IN", ""),
             in_list(
                 "SELECT subject_id, purpose, given, at FROM consents WHERE subject_id IN",
                 "ORDER BY id",
@@ -441,7 +447,11 @@ fn collect_facts(
     out: &mut HashMap<String, Facts>,
 ) -> Result<(), StoreError> {
     sql.for_each(q.subjects, params, &mut |r| {
-        out.insert(r.text(0)?, Facts::default());
+        let facts = Facts {
+            erased: r.opt_int(1)?,
+            ..Facts::default()
+        };
+        out.insert(r.text(0)?, facts);
         Ok(())
     })?;
     sql.for_each(q.consents, params, &mut |r| {

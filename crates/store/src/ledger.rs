@@ -135,6 +135,12 @@ impl Ledger {
         out.ok_or_else(|| StoreError::Corrupt("a transaction returned nothing".into()))
     }
 
+    /// Makes what erasure removed unreadable on disk; see
+    /// [`crate::sql::Backend::purge`].
+    pub(crate) fn purge(&mut self, tables: &[&'static str]) -> Result<(), StoreError> {
+        self.backend.purge(tables)
+    }
+
     /// Keeps `cache` current with this ledger's writes: a write that
     /// changes what decisions depend on drops the subject from it on
     /// commit.
@@ -355,7 +361,7 @@ fn parse_subject(s: &str) -> Result<SubjectId, StoreError> {
 
 fn subject_view(sql: &mut dyn Sql, id: &SubjectId) -> Result<Option<SubjectView>, StoreError> {
     let Some(row) = sql.query_opt(
-        "SELECT pseudonym, created_at FROM subjects WHERE id = $1",
+        "SELECT pseudonym, created_at, erased_at FROM subjects WHERE id = $1",
         &[id.as_str().into()],
     )?
     else {
@@ -377,6 +383,7 @@ fn subject_view(sql: &mut dyn Sql, id: &SubjectId) -> Result<Option<SubjectView>
         id: id.clone(),
         pseudonym: row.text(0)?,
         created_at: timestamp(row.int(1)?)?,
+        erased_at: opt_timestamp(row.opt_int(2)?)?,
         identifiers,
     }))
 }
@@ -384,7 +391,7 @@ fn subject_view(sql: &mut dyn Sql, id: &SubjectId) -> Result<Option<SubjectView>
 fn records(sql: &mut dyn Sql, id: &SubjectId) -> Result<Vec<RecordView>, StoreError> {
     sql.query(
         "SELECT id, category, kind, source, register, inform_by, collected_at, payload,
-                reference, accounting, state
+                reference, accounting, state, handled_at, handled_by
          FROM records WHERE subject_id = $1 ORDER BY collected_at, id",
         &[id.as_str().into()],
     )?
@@ -416,6 +423,8 @@ fn record_view(r: &Row) -> Result<RecordView, StoreError> {
         reference: r.opt_text(8)?,
         accounting: r.bool(9)?,
         state: r.text(10)?,
+        handled_at: opt_timestamp(r.opt_int(11)?)?,
+        handled_by: r.opt_text(12)?,
     })
 }
 
@@ -459,14 +468,21 @@ pub fn consent_state(history: &[ConsentEvent], at: Timestamp) -> Vec<ConsentStat
     state
 }
 
+/// The pseudonym of a subject that is in the ledger and not erased.
 fn require_subject(sql: &mut dyn Sql, id: &SubjectId) -> Result<String, StoreError> {
-    sql.query_opt(
-        "SELECT pseudonym FROM subjects WHERE id = $1",
-        &[id.as_str().into()],
-    )?
-    .map(|r| r.text(0))
-    .transpose()?
-    .ok_or_else(|| StoreError::NoSuchSubject(id.to_string()))
+    let row = sql
+        .query_opt(
+            "SELECT pseudonym, erased_at FROM subjects WHERE id = $1",
+            &[id.as_str().into()],
+        )?
+        .ok_or_else(|| StoreError::NoSuchSubject(id.to_string()))?;
+    if let Some(at) = row.opt_int(1)? {
+        return Err(StoreError::SubjectErased {
+            id: id.to_string(),
+            at: timestamp(at)?,
+        });
+    }
+    row.text(0)
 }
 
 /// Writes inside one transaction; see [`Ledger::write`].
@@ -489,6 +505,112 @@ impl std::fmt::Debug for Writer<'_> {
 }
 
 impl Writer<'_> {
+    /// The audit chain's last sequence number as this transaction sees it:
+    /// the head it locked, moved by what it appended.
+    pub(crate) fn chain_seq(&self) -> i64 {
+        self.cursor.seq()
+    }
+
+    pub(crate) fn sql(&mut self) -> &mut dyn Sql {
+        self.sql
+    }
+
+    /// Anonymises (cuts from its subject) or erases (down to a tombstone)
+    /// one record, under `rule`; false if it was handled already. The
+    /// caller writes the audit entry ([`Writer::audit_retention`]).
+    pub(crate) fn handle_record(
+        &mut self,
+        record: i64,
+        action: tillit_core::retention::Action,
+        rule: &str,
+    ) -> Result<bool, StoreError> {
+        use tillit_core::retention::Action;
+        let params = [self.at.into(), rule.into(), record.into()];
+        let n = match action {
+            Action::Erase => self.sql.execute(
+                "UPDATE records SET payload = NULL, reference = NULL, register = NULL,
+                        inform_by = NULL, state = 'erased', handled_at = $1, handled_by = $2
+                 WHERE id = $3 AND state <> 'erased'",
+                &params,
+            )?,
+            Action::Anonymise => self.sql.execute(
+                "UPDATE records SET subject_id = NULL, reference = NULL, register = NULL,
+                        inform_by = NULL, state = 'anonymised', handled_at = $1, handled_by = $2
+                 WHERE id = $3 AND state = 'active'",
+                &params,
+            )?,
+        };
+        Ok(n == 1)
+    }
+
+    /// One audit entry for records handled under one rule.
+    pub(crate) fn audit_retention(
+        &mut self,
+        rule: &str,
+        action: tillit_core::retention::Action,
+        records: &[i64],
+    ) -> Result<(), StoreError> {
+        let name = match action {
+            tillit_core::retention::Action::Erase => "record-erased",
+            tillit_core::retention::Action::Anonymise => "record-anonymised",
+        };
+        self.audit(name, None, &json!({ "rule": rule, "records": records }))?;
+        Ok(())
+    }
+
+    /// Erases a subject none of whose records is left: its identifiers,
+    /// consents, lifecycle events, objections, restrictions, holds and
+    /// disclosure links go; its id and pseudonym stay, marked erased, with
+    /// the tombstones of its records. False if something of theirs is
+    /// still kept, or they were erased already.
+    pub(crate) fn erase_subject_if_empty(&mut self, subject: &str) -> Result<bool, StoreError> {
+        let Some(row) = self.sql.query_opt(
+            "SELECT pseudonym, erased_at FROM subjects WHERE id = $1",
+            &[subject.into()],
+        )?
+        else {
+            return Ok(false);
+        };
+        if row.opt_int(1)?.is_some()
+            || self
+                .sql
+                .query_opt(
+                    "SELECT 1 FROM records WHERE subject_id = $1 AND state <> 'erased' LIMIT 1",
+                    &[subject.into()],
+                )?
+                .is_some()
+            || self
+                .sql
+                .query_opt(
+                    "SELECT 1 FROM holds WHERE subject_id = $1 AND released_at IS NULL LIMIT 1",
+                    &[subject.into()],
+                )?
+                .is_some()
+        {
+            return Ok(false);
+        }
+        let pseudonym = row.text(0)?;
+        let id = parse_subject(subject)?;
+        for statement in [
+            "DELETE FROM identifiers WHERE subject_id = $1",
+            "DELETE FROM consents WHERE subject_id = $1",
+            "DELETE FROM lifecycle_events WHERE subject_id = $1",
+            "DELETE FROM objections WHERE subject_id = $1",
+            "DELETE FROM restrictions WHERE subject_id = $1",
+            "DELETE FROM holds WHERE subject_id = $1",
+            "DELETE FROM disclosure_subjects WHERE subject_id = $1",
+        ] {
+            self.sql.execute(statement, &[subject.into()])?;
+        }
+        self.sql.execute(
+            "UPDATE subjects SET erased_at = $1 WHERE id = $2",
+            &[self.at.into(), subject.into()],
+        )?;
+        self.changed.push(id);
+        self.audit("subject-erased", Some(&pseudonym), &json!({}))?;
+        Ok(true)
+    }
+
     fn audit(
         &mut self,
         action: &str,
@@ -589,8 +711,8 @@ impl Writer<'_> {
             &[s.id.as_str().into()],
         )? {
             None => self.add_subject(s).map(|_| true),
-            Some(row) => {
-                let pseudonym = row.text(0)?;
+            Some(_) => {
+                let pseudonym = require_subject(self.sql, &s.id)?;
                 let identifiers = self.check_identifiers(&s.id, &s.identifiers)?;
                 self.insert_identifiers(&s.id, &pseudonym, &identifiers)?;
                 Ok(false)
@@ -872,6 +994,10 @@ pub struct SubjectView {
     pub id: SubjectId,
     pub pseudonym: String,
     pub created_at: Timestamp,
+    /// When retention or a request erased the subject: nothing but its id
+    /// and pseudonym is kept then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub erased_at: Option<Timestamp>,
     /// Not serialised: whoever shows them decides how much of a
     /// personnummer the reader may see.
     #[serde(skip)]
@@ -892,6 +1018,11 @@ pub struct RecordView {
     pub accounting: bool,
     /// `active`, `anonymised` or `erased`.
     pub state: String,
+    /// When it was anonymised or erased, and under which rule.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handled_at: Option<Timestamp>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub handled_by: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -17,6 +17,7 @@ pub mod decisions;
 pub mod demo;
 mod ledger;
 mod postgres;
+pub mod retention;
 pub mod sql;
 mod sqlite;
 
@@ -49,6 +50,10 @@ pub enum StoreError {
     NoSuchSubject(String),
     #[error("subject `{0}` is already in the ledger")]
     SubjectExists(String),
+    #[error(
+        "subject `{id}` was erased on {at}; nothing more is kept of them. Someone who comes back is added under a new id"
+    )]
+    SubjectErased { id: String, at: jiff::Timestamp },
     #[error("that {kind} already belongs to subject `{holder}`")]
     IdentifierTaken { kind: &'static str, holder: String },
     #[error("no {what} {id} for subject `{subject}`")]

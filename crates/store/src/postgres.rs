@@ -18,7 +18,11 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_decision_facts.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_retention.sql")),
 ];
+
+/// How long a purge waits for older transactions to end.
+const PURGE_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Serialises migrations between processes that open the same database.
 const MIGRATION_LOCK: i64 = 0x7469_6c6c_6974; // "tillit"
@@ -151,32 +155,46 @@ impl<C: GenericClient> Sql for Conn<'_, C> {
     fn query(&mut self, sql: &'static str, values: &[Value]) -> Result<Vec<Row>, StoreError> {
         let stmt = self.statement(sql)?;
         let rows = self.client.query(&stmt, &params(values)).map_err(err)?;
-        rows.iter()
-            .map(|row| {
-                (0..row.len())
-                    .map(|i| {
-                        let ty = row.columns().get(i).map(|c| c.type_().clone());
-                        let v = match ty {
-                            Some(Type::INT8) => {
-                                row.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int))
-                            }
-                            Some(Type::INT4) => row
-                                .try_get::<_, Option<i32>>(i)
-                                .map(|v| v.map(|v| Value::Int(i64::from(v)))),
-                            Some(Type::BOOL) => row
-                                .try_get::<_, Option<bool>>(i)
-                                .map(|v| v.map(Value::Bool)),
-                            _ => row
-                                .try_get::<_, Option<String>>(i)
-                                .map(|v| v.map(Value::Text)),
-                        };
-                        v.map(|v| v.unwrap_or(Value::Null)).map_err(err)
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-                    .map(Row)
-            })
-            .collect()
+        rows.iter().map(row_values).collect()
     }
+
+    /// Streams the rows as the server sends them, without collecting them.
+    fn for_each(
+        &mut self,
+        sql: &'static str,
+        values: &[Value],
+        each: &mut dyn FnMut(&Row) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let stmt = self.statement(sql)?;
+        let mut rows = self.client.query_raw(&stmt, params(values)).map_err(err)?;
+        while let Some(row) = rows.next().map_err(err)? {
+            each(&row_values(&row)?)?;
+        }
+        Ok(())
+    }
+}
+
+fn row_values(row: &postgres::Row) -> Result<Row, StoreError> {
+    (0..row.len())
+        .map(|i| {
+            let ty = row.columns().get(i).map(|c| c.type_().clone());
+            let v = match ty {
+                Some(Type::INT8) => row.try_get::<_, Option<i64>>(i).map(|v| v.map(Value::Int)),
+                Some(Type::INT4) => row
+                    .try_get::<_, Option<i32>>(i)
+                    .map(|v| v.map(|v| Value::Int(i64::from(v)))),
+                Some(Type::BOOL) => row
+                    .try_get::<_, Option<bool>>(i)
+                    .map(|v| v.map(Value::Bool)),
+                _ => row
+                    .try_get::<_, Option<String>>(i)
+                    .map(|v| v.map(Value::Text)),
+            };
+            v.map(|v| v.unwrap_or(Value::Null)).map_err(err)
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Row)
 }
 
 impl Backend for Postgres {
@@ -194,11 +212,56 @@ impl Backend for Postgres {
         tx.commit().map_err(err)
     }
 
+    /// Reads in one read-only, repeatable-read transaction: one snapshot
+    /// for all of `work`.
     fn read(&mut self, work: Work<'_>) -> Result<(), StoreError> {
+        let mut tx = self
+            .client
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(err)?;
         let mut conn = Conn {
-            client: &mut self.client,
+            client: &mut tx,
             statements: &mut self.statements,
         };
-        work(&mut conn)
+        work(&mut conn)?;
+        tx.commit().map_err(err)
+    }
+
+    fn purge(&mut self, tables: &[&'static str]) -> Result<(), StoreError> {
+        if tables.is_empty() {
+            return Ok(());
+        }
+        // A row version stays while a transaction that began before its
+        // erasure may still see it; VACUUM FULL copies those too. Wait
+        // until every transaction running now has ended.
+        let mark: i64 = self
+            .client
+            .query_one("SELECT txid_current()", &[])
+            .map_err(err)?
+            .get(0);
+        let waited = std::time::Instant::now();
+        loop {
+            let oldest: i64 = self
+                .client
+                .query_one("SELECT txid_snapshot_xmin(txid_current_snapshot())", &[])
+                .map_err(err)?
+                .get(0);
+            if oldest > mark {
+                break;
+            }
+            if waited.elapsed() > PURGE_WAIT {
+                return Err(StoreError::Database(format!(
+                    "a transaction older than the sweep is still running after {} s, so the erased rows cannot be purged from disk yet; run `tillit retention sweep` again when it has ended",
+                    PURGE_WAIT.as_secs()
+                )));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        self.client
+            .batch_execute(&format!("VACUUM (FULL) {}", tables.join(", ")))
+            .map_err(err)
     }
 }

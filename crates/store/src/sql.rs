@@ -169,6 +169,14 @@ pub trait Backend: Send {
     /// and commits it durably; rolls back if `work` fails.
     fn write(&mut self, work: Work<'_>) -> Result<(), StoreError>;
 
-    /// Runs `work` for reading.
+    /// Runs `work` for reading, on one snapshot.
     fn read(&mut self, work: Work<'_>) -> Result<(), StoreError>;
+
+    /// Makes what erasure removed unreadable on disk, not only in queries.
+    /// SQLite zeroes freed space as it goes (`secure_delete`); this
+    /// checkpoints the write-ahead log into the file and truncates it, so
+    /// no old page survives there. PostgreSQL keeps dead row versions in
+    /// the table's pages until they are rewritten: this rewrites `tables`
+    /// (`VACUUM FULL`, which locks each while it runs).
+    fn purge(&mut self, tables: &[&'static str]) -> Result<(), StoreError>;
 }

@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/sqlite/0002_decision_facts.sql"),
     ),
+    (3, include_str!("../migrations/sqlite/0003_retention.sql")),
 ];
 
 #[derive(Debug)]
@@ -45,7 +46,8 @@ impl Sqlite {
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(cannot)?;
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
         )
         .map_err(cannot)?;
         conn.set_prepared_statement_cache_capacity(64);
@@ -171,5 +173,22 @@ impl Backend for Sqlite {
             .map_err(err)?;
         work(&mut Conn(&tx))?;
         tx.commit().map_err(err)
+    }
+
+    fn purge(&mut self, _tables: &[&'static str]) -> Result<(), StoreError> {
+        // Every reader must let go of the log for it to be truncated;
+        // `busy_timeout` waits for them.
+        let (busy, _, _): (i64, i64, i64) = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(err)?;
+        if busy != 0 {
+            return Err(StoreError::Database(
+                "the write-ahead log could not be truncated while another connection reads; run the sweep again when it is done".into(),
+            ));
+        }
+        Ok(())
     }
 }

@@ -11,6 +11,7 @@ pub mod import;
 pub mod init;
 pub mod notice;
 pub mod record;
+pub mod retention;
 pub mod rights;
 pub mod ropa;
 pub mod subject;
