@@ -249,7 +249,14 @@ fn a_dpo_reads_the_plan_and_sweeps() {
     for rule in ["customer-data", "invoices", "website-visits"] {
         assert!(text.contains(rule), "the plan names `{rule}`:\n{text}");
     }
-    assert!(text.contains("while active-contract"), "{text}");
+    assert!(text.contains("--all"), "{text}");
+    let all = ok(&l, &db, &["retention", "plan", "--at", AT, "--all"]);
+    assert!(all.contains("while active-contract"), "{all}");
+    assert_eq!(
+        all.lines().take(8).collect::<Vec<_>>(),
+        text.lines().take(8).collect::<Vec<_>>(),
+        "the same due with and without --all"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&ok(&l, &db, &["retention", "plan", "--at", AT, "--json"])).unwrap();
     let first = &json["records"][0];

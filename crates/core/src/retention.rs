@@ -42,6 +42,29 @@ use crate::policy::{
 };
 use crate::text::Lang;
 
+/// A necessary condition for a record to fall due; see
+/// [`Schedule::candidates`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Candidate<'p> {
+    /// The rule the record must be governed by.
+    pub rule: &'p str,
+    /// The states the deadline applies to.
+    pub states: &'static [RecordState],
+    pub by: CandidateBy<'p>,
+    /// The anchor (collection or event) lies strictly before this instant.
+    pub before: Timestamp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CandidateBy<'p> {
+    /// Records of this kind, collected before the cutoff.
+    Collection { kind: &'p str },
+    /// Records whose subject had this event before the cutoff.
+    SubjectEvent { event: &'p str },
+    /// Records whose reference had this event before the cutoff.
+    ReferenceEvent { event: &'p str },
+}
+
 /// What happens to a record when it falls due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -397,6 +420,84 @@ impl<'p> Schedule<'p> {
         self.policy
     }
 
+    /// The rule that governs a kind, if any.
+    pub fn rule_for(&self, kind: &str) -> Option<&'p str> {
+        self.by_kind.get(kind).map(|r| r.id.as_str())
+    }
+
+    /// Where records that may fall due by `until`, judged at `at`, are:
+    /// one necessary condition per rule, deadline and (for deadlines that
+    /// count from collection) kind. A record due by then meets one of them
+    /// (its anchor lies before the cutoff, and the record is in a state
+    /// the deadline applies to), so a store can read those with an index
+    /// and judge only them with [`Schedule::due`]. Kept states, holds and
+    /// the statutory minimum only ever keep a record longer, so they need
+    /// no condition.
+    pub fn candidates(&self, at: Timestamp, until: Timestamp) -> Vec<Candidate<'p>> {
+        let last_day = self.date(until);
+        let mut out = Vec::new();
+        for rule in &self.policy.retention {
+            let state = rule
+                .keep_while
+                .as_ref()
+                .and_then(|id| self.policy.states.get(id));
+            let deadlines = [
+                (&rule.anonymise, &[RecordState::Active][..]),
+                (
+                    &rule.erase,
+                    &[RecordState::Active, RecordState::Anonymised][..],
+                ),
+            ];
+            for (deadline, states) in deadlines {
+                let Some(deadline) = deadline else { continue };
+                // The last anchor day whose deadline falls by `last_day`.
+                let Some(latest) = latest_anchor(deadline.after, last_day) else {
+                    continue;
+                };
+                let before = latest
+                    .tomorrow()
+                    .ok()
+                    .map_or(Timestamp::MAX, |d| self.start_of(d));
+                let by = match &deadline.anchor {
+                    Anchor::Collection => {
+                        for (kind, r) in &self.by_kind {
+                            if std::ptr::eq(*r, rule) {
+                                out.push(Candidate {
+                                    rule: rule.id.as_str(),
+                                    states,
+                                    by: CandidateBy::Collection { kind },
+                                    before,
+                                });
+                            }
+                        }
+                        continue;
+                    }
+                    Anchor::Event(e) => {
+                        let by_reference = state.is_some_and(|s| {
+                            s.scope == StateScope::Reference && (s.opens == *e || s.closes == *e)
+                        });
+                        if by_reference {
+                            CandidateBy::ReferenceEvent { event: e.as_str() }
+                        } else {
+                            CandidateBy::SubjectEvent { event: e.as_str() }
+                        }
+                    }
+                };
+                // Events after `at` are not known at `at`.
+                let known = at
+                    .checked_add(jiff::SignedDuration::from_micros(1))
+                    .unwrap_or(Timestamp::MAX);
+                out.push(Candidate {
+                    rule: rule.id.as_str(),
+                    states,
+                    by,
+                    before: before.min(known),
+                });
+            }
+        }
+        out
+    }
+
     /// The lifecycle events any rule's state or deadline turns on: the
     /// only ones a history needs.
     pub fn relevant_events(&self) -> Vec<&'p str> {
@@ -566,6 +667,32 @@ impl<'p> Schedule<'p> {
             Date::new(day.year().checked_add(1)?, fye.month(), fye.day()).ok()
         }
     }
+}
+
+/// The last day `d` with `d + period` on or before `day` (`day` itself
+/// without a period); `None` if there is none in range.
+fn latest_anchor(period: Option<Period>, day: Date) -> Option<Date> {
+    let Some(p) = period else { return Some(day) };
+    let n = i64::from(p.amount);
+    let span = match p.unit {
+        crate::period::Unit::Days => jiff::Span::new().try_days(n),
+        crate::period::Unit::Weeks => jiff::Span::new().try_weeks(n),
+        crate::period::Unit::Months => jiff::Span::new().try_months(n),
+        crate::period::Unit::Years => jiff::Span::new().try_years(n),
+    }
+    .ok()?;
+    let mut d = day.checked_sub(span).ok()?;
+    // Adding months clamps to the month's end, so subtracting them is only
+    // near; step to the exact day (`after` grows with its start).
+    while p.after(d).is_some_and(|due| due > day) {
+        d = d.yesterday().ok()?;
+    }
+    while let Ok(next) = d.tomorrow()
+        && p.after(next).is_some_and(|due| due <= day)
+    {
+        d = next;
+    }
+    Some(d)
 }
 
 /// The last time `kind` happened at or before `at` (with `reference`, if

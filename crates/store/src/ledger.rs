@@ -19,7 +19,10 @@ use std::sync::Arc;
 
 use crate::audit::{self, Cursor, Verification};
 use crate::decisions::StateCache;
-use crate::sql::{Backend, Row, Sql};
+use crate::sql::{Backend, Row, Sql, Value, padded, slots};
+
+/// Records or subjects per statement in retention's bulk writes.
+pub(crate) const RETENTION_CHUNK: usize = 128;
 use crate::{Location, StoreError};
 
 /// The ledger on one database connection.
@@ -516,31 +519,50 @@ impl Writer<'_> {
     }
 
     /// Anonymises (cuts from its subject) or erases (down to a tombstone)
-    /// one record, under `rule`; false if it was handled already. The
-    /// caller writes the audit entry ([`Writer::audit_retention`]).
-    pub(crate) fn handle_record(
+    /// records under `rule`, at most [`RETENTION_CHUNK`] at a time; the
+    /// ids it changed (not those handled already). The caller writes the
+    /// audit entry ([`Writer::audit_retention`]).
+    pub(crate) fn handle_records(
         &mut self,
-        record: i64,
+        records: &[i64],
         action: tillit_core::retention::Action,
         rule: &str,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<Vec<i64>, StoreError> {
+        use std::sync::OnceLock;
         use tillit_core::retention::Action;
-        let params = [self.at.into(), rule.into(), record.into()];
-        let n = match action {
-            Action::Erase => self.sql.execute(
-                "UPDATE records SET payload = NULL, reference = NULL, register = NULL,
-                        inform_by = NULL, state = 'erased', handled_at = $1, handled_by = $2
-                 WHERE id = $3 AND state <> 'erased'",
-                &params,
-            )?,
-            Action::Anonymise => self.sql.execute(
-                "UPDATE records SET subject_id = NULL, reference = NULL, register = NULL,
-                        inform_by = NULL, state = 'anonymised', handled_at = $1, handled_by = $2
-                 WHERE id = $3 AND state = 'active'",
-                &params,
-            )?,
+        static ERASE: OnceLock<String> = OnceLock::new();
+        static ANONYMISE: OnceLock<String> = OnceLock::new();
+        if records.is_empty() {
+            return Ok(Vec::new());
+        }
+        let statement = match action {
+            Action::Erase => ERASE.get_or_init(|| {
+                format!(
+                    "UPDATE records SET payload = NULL, reference = NULL, register = NULL,
+                            inform_by = NULL, state = 'erased', handled_at = $1, handled_by = $2
+                     WHERE id IN ({}) AND state <> 'erased' RETURNING id",
+                    slots(3, RETENTION_CHUNK)
+                )
+            }),
+            Action::Anonymise => ANONYMISE.get_or_init(|| {
+                format!(
+                    "UPDATE records SET subject_id = NULL, reference = NULL, register = NULL,
+                            inform_by = NULL, state = 'anonymised', handled_at = $1, handled_by = $2
+                     WHERE id IN ({}) AND state = 'active' RETURNING id",
+                    slots(3, RETENTION_CHUNK)
+                )
+            }),
         };
-        Ok(n == 1)
+        let mut params = vec![self.at.into(), rule.into()];
+        params.extend(padded(
+            records.iter().map(|r| Value::Int(*r)).collect(),
+            RETENTION_CHUNK,
+        ));
+        self.sql
+            .query(statement, &params)?
+            .iter()
+            .map(|r| r.int(0))
+            .collect()
     }
 
     /// One audit entry for records handled under one rule.
@@ -558,57 +580,89 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Erases a subject none of whose records is left: its identifiers,
-    /// consents, lifecycle events, objections, restrictions, holds and
-    /// disclosure links go; its id and pseudonym stay, marked erased, with
-    /// the tombstones of its records. False if something of theirs is
-    /// still kept, or they were erased already.
-    pub(crate) fn erase_subject_if_empty(&mut self, subject: &str) -> Result<bool, StoreError> {
-        let Some(row) = self.sql.query_opt(
-            "SELECT pseudonym, erased_at FROM subjects WHERE id = $1",
-            &[subject.into()],
-        )?
-        else {
-            return Ok(false);
-        };
-        if row.opt_int(1)?.is_some()
-            || self
-                .sql
-                .query_opt(
-                    "SELECT 1 FROM records WHERE subject_id = $1 AND state <> 'erased' LIMIT 1",
-                    &[subject.into()],
-                )?
-                .is_some()
-            || self
-                .sql
-                .query_opt(
-                    "SELECT 1 FROM holds WHERE subject_id = $1 AND released_at IS NULL LIMIT 1",
-                    &[subject.into()],
-                )?
-                .is_some()
-        {
-            return Ok(false);
+    /// Erases the subjects among `subjects` none of whose records is left
+    /// and who are under no hold: their identifiers, consents, lifecycle
+    /// events, objections, restrictions, holds and disclosure links go;
+    /// their id and pseudonym stay, marked erased, with the tombstones of
+    /// their records. How many it erased.
+    pub(crate) fn erase_subjects_if_empty(&mut self, subjects: &[&str]) -> Result<u64, StoreError> {
+        use std::collections::HashSet;
+        use std::sync::OnceLock;
+        static LOOKUPS: OnceLock<[String; 3]> = OnceLock::new();
+        static DELETES: OnceLock<[String; 7]> = OnceLock::new();
+        static MARK: OnceLock<String> = OnceLock::new();
+        let [who, left, held] = LOOKUPS.get_or_init(|| {
+            let list = slots(1, RETENTION_CHUNK);
+            [
+                format!("SELECT id, pseudonym FROM subjects WHERE id IN ({list}) AND erased_at IS NULL"),
+                format!(
+                    "SELECT DISTINCT subject_id FROM records WHERE subject_id IN ({list}) AND state <> 'erased'"
+                ),
+                format!(
+                    "SELECT DISTINCT subject_id FROM holds WHERE subject_id IN ({list}) AND released_at IS NULL"
+                ),
+            ]
+        });
+        let deletes = DELETES.get_or_init(|| {
+            let list = slots(1, RETENTION_CHUNK);
+            let tables = [
+                "identifiers",
+                "consents",
+                "lifecycle_events",
+                "objections",
+                "restrictions",
+                "holds",
+                "disclosure_subjects",
+            ];
+            tables.map(|table| format!("DELETE FROM {table} WHERE subject_id IN ({list})"))
+        });
+        let mark = MARK.get_or_init(|| {
+            format!(
+                "UPDATE subjects SET erased_at = $1 WHERE id IN ({})",
+                slots(2, RETENTION_CHUNK)
+            )
+        });
+        let mut erased = 0;
+        for chunk in subjects.chunks(RETENTION_CHUNK) {
+            let params = padded(
+                chunk.iter().map(|s| Value::from(*s)).collect(),
+                RETENTION_CHUNK,
+            );
+            let mut keep: HashSet<String> = HashSet::new();
+            for statement in [left, held] {
+                for r in self.sql.query(statement, &params)? {
+                    keep.insert(r.text(0)?);
+                }
+            }
+            let mut gone: Vec<(String, String)> = Vec::new();
+            for r in self.sql.query(who, &params)? {
+                let id = r.text(0)?;
+                if !keep.contains(&id) {
+                    gone.push((id, r.text(1)?));
+                }
+            }
+            if gone.is_empty() {
+                continue;
+            }
+            let gone_params = padded(
+                gone.iter()
+                    .map(|(id, _)| Value::from(id.as_str()))
+                    .collect(),
+                RETENTION_CHUNK,
+            );
+            for statement in deletes {
+                self.sql.execute(statement, &gone_params)?;
+            }
+            let mut with_at = vec![self.at.into()];
+            with_at.extend(gone_params);
+            self.sql.execute(mark, &with_at)?;
+            for (id, pseudonym) in gone {
+                self.changed.push(parse_subject(&id)?);
+                self.audit("subject-erased", Some(&pseudonym), &json!({}))?;
+                erased += 1;
+            }
         }
-        let pseudonym = row.text(0)?;
-        let id = parse_subject(subject)?;
-        for statement in [
-            "DELETE FROM identifiers WHERE subject_id = $1",
-            "DELETE FROM consents WHERE subject_id = $1",
-            "DELETE FROM lifecycle_events WHERE subject_id = $1",
-            "DELETE FROM objections WHERE subject_id = $1",
-            "DELETE FROM restrictions WHERE subject_id = $1",
-            "DELETE FROM holds WHERE subject_id = $1",
-            "DELETE FROM disclosure_subjects WHERE subject_id = $1",
-        ] {
-            self.sql.execute(statement, &[subject.into()])?;
-        }
-        self.sql.execute(
-            "UPDATE subjects SET erased_at = $1 WHERE id = $2",
-            &[self.at.into(), subject.into()],
-        )?;
-        self.changed.push(id);
-        self.audit("subject-erased", Some(&pseudonym), &json!({}))?;
-        Ok(true)
+        Ok(erased)
     }
 
     fn audit(

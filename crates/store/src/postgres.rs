@@ -235,8 +235,10 @@ impl Backend for Postgres {
             return Ok(());
         }
         // A row version stays while a transaction that began before its
-        // erasure may still see it; VACUUM FULL copies those too. Wait
-        // until every transaction running now has ended.
+        // erasure is running (another client's, autovacuum's ANALYZE; in
+        // any database of the cluster, as the server computes it), and
+        // VACUUM FULL copies it then. Wait until every transaction running
+        // now has ended.
         let mark: i64 = self
             .client
             .query_one("SELECT txid_current()", &[])
@@ -254,7 +256,7 @@ impl Backend for Postgres {
             }
             if waited.elapsed() > PURGE_WAIT {
                 return Err(StoreError::Database(format!(
-                    "a transaction older than the sweep is still running after {} s, so the erased rows cannot be purged from disk yet; run `tillit retention sweep` again when it has ended",
+                    "everything due is erased, but a transaction older than the sweep is still running after {} s, so the erased rows cannot be purged from disk yet; run `tillit retention sweep` again when it has ended",
                     PURGE_WAIT.as_secs()
                 )));
             }

@@ -2,6 +2,12 @@
 //! [`Schedule`] over the ledger's lifecycle events and holds), the plan of
 //! what falls due, and the sweep that carries it out.
 //!
+//! A plan reads only the records that may be due: core's
+//! [`Schedule::candidates`] gives a necessary condition per rule (an
+//! anchor before a cutoff), which indexed reads turn into rows, and each
+//! is judged in full. `plan --all` judges every record instead, to count
+//! what is kept and why; a test holds the two to the same answer.
+//!
 //! **Invariant:** the sweep does exactly what the plan at the same instant
 //! says, each record once. It plans with one read, then handles the due
 //! records a batch per transaction, each batch with its audit entries. A
@@ -17,14 +23,15 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 use tillit_core::retention::{
-    Action, History, HoldSpan, LifecycleEvent, RecordFacts, RecordState, Retention, Schedule,
+    Action, CandidateBy, History, HoldSpan, LifecycleEvent, RecordFacts, RecordState, Retention,
+    Schedule,
 };
 
-use crate::sql::{Row, Sql, Value};
+use crate::sql::{Row, Sql, Value, padded, slots};
 use crate::{Ledger, StoreError, Writer};
 
 /// Records per bulk re-read: the statements have this many `IN` slots.
-const CHUNK: usize = 128;
+const CHUNK: usize = crate::ledger::RETENTION_CHUNK;
 
 /// One record and where it stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,10 +43,6 @@ pub struct Standing {
     pub kind: String,
     pub retention: Retention,
 }
-
-/// The columns a record's standing needs, in this order.
-const RECORD_COLUMNS: &str =
-    "id, subject_id, category, kind, collected_at, reference, accounting, state";
 
 struct RecordRow<'r> {
     id: i64,
@@ -65,6 +68,138 @@ fn record_row(r: &Row) -> Result<RecordRow<'_>, StoreError> {
         state: RecordState::parse(state)
             .ok_or_else(|| StoreError::Corrupt(format!("a record's state is `{state}`")))?,
     })
+}
+
+/// A record row, owned, for judging after the read.
+#[derive(Clone, Debug)]
+struct Owned {
+    id: i64,
+    subject: Option<String>,
+    category: String,
+    kind: String,
+    collected_at: Timestamp,
+    reference: Option<String>,
+    accounting: bool,
+    state: RecordState,
+}
+
+impl Owned {
+    fn of(r: &RecordRow<'_>) -> Owned {
+        Owned {
+            id: r.id,
+            subject: r.subject.map(str::to_owned),
+            category: r.category.to_owned(),
+            kind: r.kind.to_owned(),
+            collected_at: r.collected_at,
+            reference: r.reference.map(str::to_owned),
+            accounting: r.accounting,
+            state: r.state,
+        }
+    }
+
+    fn row(&self) -> RecordRow<'_> {
+        RecordRow {
+            id: self.id,
+            subject: self.subject.as_deref(),
+            category: &self.category,
+            kind: &self.kind,
+            collected_at: self.collected_at,
+            reference: self.reference.as_deref(),
+            accounting: self.accounting,
+            state: self.state,
+        }
+    }
+}
+
+/// The records that may fall due by `until`, judged at `at`, read by
+/// core's candidate conditions, each judged in full; those due, in record
+/// order.
+fn due_in(
+    sql: &mut dyn Sql,
+    schedule: &Schedule<'_>,
+    at: Timestamp,
+    until: Timestamp,
+) -> Result<Vec<Standing>, StoreError> {
+    let mut found: HashMap<i64, Owned> = HashMap::new();
+    for c in schedule.candidates(at, until) {
+        let states = c.states;
+        let first = states.first().map_or("active", |s| s.id());
+        let second = states.get(1).map_or(first, |s| s.id());
+        let before = c.before.as_microsecond();
+        let (statement, params): (&'static str, Vec<Value>) = match c.by {
+            CandidateBy::Collection { kind } => (
+                "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
+                 FROM records WHERE kind = $1 AND state IN ($2, $3) AND collected_at < $4",
+                vec![kind.into(), first.into(), second.into(), before.into()],
+            ),
+            CandidateBy::SubjectEvent { event } => (
+                "SELECT r.id, r.subject_id, r.category, r.kind, r.collected_at, r.reference,
+                        r.accounting, r.state
+                 FROM lifecycle_events e JOIN records r ON r.subject_id = e.subject_id
+                 WHERE e.kind = $1 AND e.at < $2 AND r.state IN ($3, $4)",
+                vec![event.into(), before.into(), first.into(), second.into()],
+            ),
+            CandidateBy::ReferenceEvent { event } => (
+                "SELECT r.id, r.subject_id, r.category, r.kind, r.collected_at, r.reference,
+                        r.accounting, r.state
+                 FROM lifecycle_events e JOIN records r ON r.reference = e.reference
+                 WHERE e.kind = $1 AND e.at < $2 AND r.state IN ($3, $4)",
+                vec![event.into(), before.into(), first.into(), second.into()],
+            ),
+        };
+        sql.for_each(statement, &params, &mut |r| {
+            let row = record_row(r)?;
+            if schedule.rule_for(row.kind) == Some(c.rule) && !found.contains_key(&row.id) {
+                found.insert(row.id, Owned::of(&row));
+            }
+            Ok(())
+        })?;
+    }
+    let subjects: Vec<&str> = {
+        let mut seen = HashSet::new();
+        found
+            .values()
+            .filter_map(|r| r.subject.as_deref())
+            .filter(|s| seen.insert(*s))
+            .collect()
+    };
+    let histories = histories_of(sql, schedule, &subjects)?;
+    let none = History::default();
+    let mut due: Vec<Standing> = found
+        .values()
+        .filter_map(|r| {
+            let row = r.row();
+            let history = row.subject.and_then(|s| histories.get(s)).unwrap_or(&none);
+            let standing = row.standing(schedule, history, at);
+            standing
+                .retention
+                .due_at(until)
+                .is_some()
+                .then_some(standing)
+        })
+        .collect();
+    due.sort_by_key(|s| s.record);
+    Ok(due)
+}
+
+/// The retention histories of some subjects, a chunk at a time.
+fn histories_of(
+    sql: &mut dyn Sql,
+    schedule: &Schedule<'_>,
+    subjects: &[&str],
+) -> Result<HashMap<String, History>, StoreError> {
+    let relevant = schedule.relevant_events();
+    let mut histories = HashMap::with_capacity(subjects.len());
+    for chunk in subjects.chunks(CHUNK) {
+        let params = padded(chunk.iter().map(|s| Value::from(*s)).collect(), CHUNK);
+        sql.for_each(statements().events, &params, &mut |r| {
+            add_event(&mut histories, &relevant, r)
+        })?;
+        sql.for_each(statements().holds, &params, &mut |r| {
+            add_hold(&mut histories, r)
+        })?;
+    }
+    Ok(histories)
 }
 
 fn time(m: i64) -> Result<Timestamp, StoreError> {
@@ -195,8 +330,10 @@ pub struct Plan {
     pub records: u64,
     /// Due by `until`: (rule, action, day) → records.
     pub due: Vec<PlanGroup>,
-    /// Kept with no day, or with a day after `until`, by why.
-    pub kept: BTreeMap<String, u64>,
+    /// Kept with no day, or with a day after `until`, by why; only when
+    /// every record was judged (`all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kept: Option<BTreeMap<String, u64>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -229,12 +366,15 @@ fn kept_key(r: &Retention) -> String {
 }
 
 /// Plans retention at `at`: every record due by `until` goes to `each`
-/// (with its standing) and into the plan's groups.
+/// (with its standing), in record order, and into the plan's groups.
+/// With `all`, every record is judged, and the plan counts what is kept
+/// and why; without, only the records that may be due are read.
 pub fn plan(
     ledger: &mut Ledger,
     schedule: &Schedule<'_>,
     at: Timestamp,
     until: Timestamp,
+    all: bool,
     each: &mut dyn FnMut(&Standing) -> Result<(), StoreError>,
 ) -> Result<Plan, StoreError> {
     let mut groups: BTreeMap<(Date, String, Action), u64> = BTreeMap::new();
@@ -243,21 +383,45 @@ pub fn plan(
         until,
         ..Plan::default()
     };
-    scan(ledger, schedule, at, &mut |s| {
-        plan.records += 1;
-        match s.retention.due_at(until) {
-            Some(due) => {
-                *groups
-                    .entry((due.on, due.rule.clone(), due.action))
-                    .or_default() += 1;
-                each(&s)
-            }
-            None => {
-                *plan.kept.entry(kept_key(&s.retention)).or_default() += 1;
-                Ok(())
-            }
+    let add = |s: &Standing, groups: &mut BTreeMap<(Date, String, Action), u64>| {
+        if let Some(due) = s.retention.due_at(until) {
+            *groups
+                .entry((due.on, due.rule.clone(), due.action))
+                .or_default() += 1;
         }
-    })?;
+    };
+    if all {
+        let mut kept = BTreeMap::new();
+        let mut due = Vec::new();
+        scan(ledger, schedule, at, &mut |s| {
+            plan.records += 1;
+            if s.retention.due_at(until).is_some() {
+                due.push(s);
+            } else {
+                *kept.entry(kept_key(&s.retention)).or_default() += 1;
+            }
+            Ok(())
+        })?;
+        due.sort_by_key(|s| s.record);
+        for s in &due {
+            add(s, &mut groups);
+            each(s)?;
+        }
+        plan.kept = Some(kept);
+    } else {
+        let due = ledger.read_with(|sql| {
+            plan.records = u64::try_from(
+                sql.query_one("SELECT COUNT(*) FROM records WHERE state <> 'erased'", &[])?
+                    .int(0)?,
+            )
+            .unwrap_or(0);
+            due_in(sql, schedule, at, until)
+        })?;
+        for s in &due {
+            add(s, &mut groups);
+            each(s)?;
+        }
+    }
     plan.due = groups
         .into_iter()
         .map(|((due, rule, action), records)| PlanGroup {
@@ -277,6 +441,18 @@ struct Task {
     subject: Option<String>,
     action: Action,
     rule: String,
+}
+
+impl Task {
+    fn of(s: Standing, at: Timestamp) -> Option<Task> {
+        let due = s.retention.due_at(at)?;
+        Some(Task {
+            record: s.record,
+            action: due.action,
+            rule: due.rule.clone(),
+            subject: s.subject,
+        })
+    }
 }
 
 /// What a sweep did.
@@ -300,6 +476,15 @@ pub struct SweepSummary {
 impl SweepSummary {
     pub fn total_handled(&self) -> u64 {
         self.handled.values().flat_map(|m| m.values()).sum()
+    }
+
+    fn count(&mut self, rule: &str, action: Action, n: u64) {
+        *self
+            .handled
+            .entry(rule.to_owned())
+            .or_default()
+            .entry(action)
+            .or_default() += n;
     }
 }
 
@@ -338,22 +523,13 @@ pub fn sweep(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<SweepSummary, StoreError> {
     let at = options.at;
-    let mut tasks = Vec::new();
-    let mut head = 0;
-    ledger.read_with(|sql| {
-        head = scan_in(sql, schedule, at, &mut |s| {
-            if let Some(due) = s.retention.due_at(at) {
-                tasks.push(Task {
-                    record: s.record,
-                    subject: s.subject,
-                    action: due.action,
-                    rule: due.rule.clone(),
-                });
-            }
-            Ok(())
-        })?;
-        Ok(())
+    let (mut head, due) = ledger.read_with(|sql| {
+        let head = sql
+            .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
+            .int(0)?;
+        Ok((head, due_in(sql, schedule, at, at)?))
     })?;
+    let mut tasks: Vec<Task> = due.into_iter().filter_map(|s| Task::of(s, at)).collect();
     // A subject's records together, so that it is erased in the batch
     // that handles its last one.
     tasks.sort_by(|a, b| (&a.subject, a.record).cmp(&(&b.subject, b.record)));
@@ -364,40 +540,27 @@ pub fn sweep(
     };
     if options.dry_run {
         for t in &tasks {
-            *summary
-                .handled
-                .entry(t.rule.clone())
-                .or_default()
-                .entry(t.action)
-                .or_default() += 1;
+            summary.count(&t.rule, t.action, 1);
         }
         return Ok(summary);
     }
     let total = summary.due;
     let mut done = 0;
     for batch in tasks.chunks(options.batch.max(1)) {
-        let outcome = ledger.write(at, |w| {
+        let (outcome, new_head) = ledger.write(at, |w| {
             let fresh = w.chain_seq() == head;
-            let batch = if fresh {
-                batch.to_vec()
+            let outcome = if fresh {
+                handle(w, batch)?
             } else {
-                recheck(w.sql(), schedule, batch, at)?
+                let still = recheck(w.sql(), schedule, batch, at)?;
+                handle(w, &still)?
             };
-            let outcome = handle(w, &batch)?;
             Ok((outcome, w.chain_seq()))
         })?;
-        let (outcome, new_head) = outcome;
         head = new_head;
         summary.batches += 1;
-        for (rule, actions) in outcome.handled {
-            for (action, n) in actions {
-                *summary
-                    .handled
-                    .entry(rule.clone())
-                    .or_default()
-                    .entry(action)
-                    .or_default() += n;
-            }
+        for ((rule, action), n) in outcome.handled {
+            summary.count(&rule, action, n);
         }
         summary.subjects_erased += outcome.subjects_erased;
         done += batch.len() as u64;
@@ -419,7 +582,6 @@ fn recheck(
     batch: &[Task],
     at: Timestamp,
 ) -> Result<Vec<Task>, StoreError> {
-    let relevant = schedule.relevant_events();
     let subjects: Vec<&str> = {
         let mut seen = HashSet::new();
         batch
@@ -428,49 +590,26 @@ fn recheck(
             .filter(|s| seen.insert(*s))
             .collect()
     };
-    let mut histories = HashMap::new();
-    for chunk in subjects.chunks(CHUNK) {
-        let params = padded(chunk.iter().map(|s| Value::from(*s)));
-        sql.for_each(statements().events, &params, &mut |r| {
-            add_event(&mut histories, &relevant, r)
-        })?;
-        sql.for_each(statements().holds, &params, &mut |r| {
-            add_hold(&mut histories, r)
-        })?;
-    }
+    let histories = histories_of(sql, schedule, &subjects)?;
     let none = History::default();
     let mut still = Vec::with_capacity(batch.len());
+    let mut seen = HashSet::new();
     for chunk in batch.chunks(CHUNK) {
-        let params = padded(chunk.iter().map(|t| Value::Int(t.record)));
-        let mut seen = HashSet::new();
+        let params = padded(chunk.iter().map(|t| Value::Int(t.record)).collect(), CHUNK);
         sql.for_each(statements().records, &params, &mut |r| {
             let row = record_row(r)?;
             if !seen.insert(row.id) {
                 return Ok(());
             }
             let history = row.subject.and_then(|s| histories.get(s)).unwrap_or(&none);
-            if let Some(due) = row.standing(schedule, history, at).retention.due_at(at) {
-                still.push(Task {
-                    record: row.id,
-                    subject: row.subject.map(str::to_owned),
-                    action: due.action,
-                    rule: due.rule.clone(),
-                });
+            if let Some(task) = Task::of(row.standing(schedule, history, at), at) {
+                still.push(task);
             }
             Ok(())
         })?;
     }
     still.sort_by(|a, b| (&a.subject, a.record).cmp(&(&b.subject, b.record)));
     Ok(still)
-}
-
-/// `CHUNK` parameters, padded with the last.
-fn padded(values: impl Iterator<Item = Value>) -> Vec<Value> {
-    let mut params: Vec<Value> = values.collect();
-    if let Some(last) = params.last().cloned() {
-        params.resize(CHUNK, last);
-    }
-    params
 }
 
 struct Statements {
@@ -480,63 +619,77 @@ struct Statements {
 }
 
 fn statements() -> &'static Statements {
-    static TEXT: std::sync::OnceLock<Statements> = std::sync::OnceLock::new();
-    TEXT.get_or_init(|| {
-        let slots: Vec<String> = (1..=CHUNK).map(|i| format!("${i}")).collect();
-        let list = slots.join(", ");
-        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    static TEXT: std::sync::OnceLock<[String; 3]> = std::sync::OnceLock::new();
+    static STATEMENTS: std::sync::OnceLock<Statements> = std::sync::OnceLock::new();
+    STATEMENTS.get_or_init(|| {
+        let list = slots(1, CHUNK);
+        let [events, holds, records] = TEXT.get_or_init(|| {
+            [
+                format!(
+                    "SELECT subject_id, kind, reference, at FROM lifecycle_events WHERE subject_id IN ({list})"
+                ),
+                format!(
+                    "SELECT id, subject_id, at, released_at FROM holds WHERE subject_id IN ({list})"
+                ),
+                format!(
+                    "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
+                     FROM records WHERE id IN ({list}) AND state <> 'erased'"
+                ),
+            ]
+        });
         Statements {
-            events: leak(format!(
-                "SELECT subject_id, kind, reference, at FROM lifecycle_events WHERE subject_id IN ({list})"
-            )),
-            holds: leak(format!(
-                "SELECT id, subject_id, at, released_at FROM holds WHERE subject_id IN ({list})"
-            )),
-            records: leak(format!(
-                "SELECT {RECORD_COLUMNS} FROM records WHERE id IN ({list}) AND state <> 'erased'"
-            )),
+            events,
+            holds,
+            records,
         }
     })
 }
 
 /// What one batch did.
 struct Outcome {
-    handled: BTreeMap<String, BTreeMap<Action, u64>>,
+    handled: BTreeMap<(String, Action), u64>,
     subjects_erased: u64,
 }
 
-/// Handles a batch of due records inside a write: one audit entry per rule
-/// and action naming the records, then the subjects left with nothing.
+/// Handles a batch of due records inside a write: the records a chunk of
+/// ids per statement, one audit entry per rule and action naming them,
+/// then the subjects left with nothing.
 fn handle(w: &mut Writer<'_>, batch: &[Task]) -> Result<Outcome, StoreError> {
     let mut by_rule: BTreeMap<(&str, Action), Vec<i64>> = BTreeMap::new();
-    let mut erased_from: Vec<&str> = Vec::new();
     for t in batch {
-        if w.handle_record(t.record, t.action, &t.rule)? {
-            by_rule
-                .entry((&t.rule, t.action))
-                .or_default()
-                .push(t.record);
-            if let (Action::Erase, Some(s)) = (t.action, &t.subject)
-                && erased_from.last() != Some(&s.as_str())
-            {
-                erased_from.push(s);
-            }
-        }
-    }
-    let mut handled: BTreeMap<String, BTreeMap<Action, u64>> = BTreeMap::new();
-    for ((rule, action), records) in &by_rule {
-        w.audit_retention(rule, *action, records)?;
-        handled
-            .entry((*rule).to_owned())
+        by_rule
+            .entry((&t.rule, t.action))
             .or_default()
-            .insert(*action, records.len() as u64);
+            .push(t.record);
     }
-    let mut subjects_erased = 0;
-    for s in erased_from {
-        if w.erase_subject_if_empty(s)? {
-            subjects_erased += 1;
+    let mut handled = BTreeMap::new();
+    let mut erased_any: HashSet<i64> = HashSet::new();
+    for ((rule, action), records) in &by_rule {
+        let mut done = Vec::with_capacity(records.len());
+        for chunk in records.chunks(CHUNK) {
+            done.extend(w.handle_records(chunk, *action, rule)?);
+        }
+        if done.is_empty() {
+            continue;
+        }
+        done.sort_unstable();
+        w.audit_retention(rule, *action, &done)?;
+        handled.insert(((*rule).to_owned(), *action), done.len() as u64);
+        if *action == Action::Erase {
+            erased_any.extend(done);
         }
     }
+    // The subjects some of whose records this batch erased.
+    let subjects: Vec<&str> = {
+        let mut seen = HashSet::new();
+        batch
+            .iter()
+            .filter(|t| erased_any.contains(&t.record))
+            .filter_map(|t| t.subject.as_deref())
+            .filter(|s| seen.insert(*s))
+            .collect()
+    };
+    let subjects_erased = w.erase_subjects_if_empty(&subjects)?;
     Ok(Outcome {
         handled,
         subjects_erased,

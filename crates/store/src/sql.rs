@@ -47,6 +47,23 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
+/// `$from, $from+1, …`: `n` parameter slots, for `IN` lists.
+pub(crate) fn slots(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `values` padded to `n` with the last, for a statement with a fixed
+/// number of `IN` slots (a repeated value changes nothing in an `IN`).
+pub(crate) fn padded(mut values: Vec<Value>, n: usize) -> Vec<Value> {
+    if let Some(last) = values.last().cloned() {
+        values.resize(n, last);
+    }
+    values
+}
+
 /// One result row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row(pub Vec<Value>);

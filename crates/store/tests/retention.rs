@@ -29,6 +29,7 @@ use tillit_store::{Ledger, StoreError, demo};
 
 on_both_backends!(
     scenarios_fall_due_on_the_right_day,
+    reading_what_may_be_due_finds_what_judging_everything_finds,
     plan_equals_sweep_on_a_generated_company,
     erased_bytes_are_gone_from_the_files,
     a_subject_with_nothing_left_is_erased_and_stays_erased,
@@ -239,7 +240,7 @@ fn planned(
 ) -> Listed {
     let labels: BTreeMap<i64, &(String, String)> = ids.iter().map(|(k, v)| (*v, k)).collect();
     let mut out = BTreeSet::new();
-    retention::plan(ledger, schedule, at, at, &mut |s| {
+    retention::plan(ledger, schedule, at, at, false, &mut |s| {
         let (subject, label) = labels[&s.record];
         out.insert((
             subject.clone(),
@@ -456,6 +457,73 @@ fn scenarios_fall_due_on_the_right_day(db: &TestDb) {
     assert_eq!(v.broken, None);
 }
 
+/// The plan that reads only what may be due lists exactly what the plan
+/// that judges every record lists, at instants all through a company's
+/// history and looking ahead from them.
+fn reading_what_may_be_due_finds_what_judging_everything_finds(db: &TestDb) {
+    let policy = policy();
+    let mut ledger = db.open();
+    demo::generate(
+        &mut ledger,
+        &policy,
+        &demo::Spec {
+            subjects: 250,
+            seed: 11,
+            until: "2026-11-01T12:00:00+01:00[Europe/Stockholm]"
+                .parse()
+                .unwrap(),
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let schedule = Schedule::new(&policy, stockholm());
+    let listed = |ledger: &mut Ledger, at: Timestamp, until: Timestamp, all: bool| {
+        let mut out = Vec::new();
+        let plan = retention::plan(ledger, &schedule, at, until, all, &mut |s| {
+            out.push((s.record, s.retention.clone()));
+            Ok(())
+        })
+        .unwrap();
+        (plan.due, out)
+    };
+    let mut compared = 0;
+    for (at, until) in [
+        ("2023-01-01", "2023-01-01"),
+        ("2024-02-29", "2024-02-29"),
+        ("2025-05-31", "2025-05-31"),
+        ("2025-05-31", "2026-05-31"),
+        ("2026-11-25", "2026-11-25"),
+        ("2026-11-25", "2031-01-02"),
+        ("2031-01-01", "2031-01-01"),
+        ("2040-01-01", "2040-01-01"),
+    ] {
+        let (at, until) = (t(at), t(until));
+        let fast = listed(&mut ledger, at, until, false);
+        let full = listed(&mut ledger, at, until, true);
+        assert_eq!(fast, full, "plans at {at} until {until}");
+        compared += fast.1.len();
+    }
+    assert!(compared > 1000, "the plans list much: {compared}");
+    // The same after a sweep has anonymised and erased some.
+    retention::sweep(
+        &mut ledger,
+        &schedule,
+        SweepOptions {
+            at: t("2026-11-25"),
+            batch: 100,
+            dry_run: false,
+            purge: false,
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let later = t("2027-06-01");
+    assert_eq!(
+        listed(&mut ledger, later, later, false),
+        listed(&mut ledger, later, later, true)
+    );
+}
+
 /// (record, state) of every record, straight from the table.
 fn states(db: &TestDb) -> BTreeMap<i64, String> {
     let mut out = BTreeMap::new();
@@ -508,7 +576,7 @@ fn plan_equals_sweep_on_a_generated_company(db: &TestDb) {
     ] {
         let at = t(day);
         let mut plan = BTreeMap::new();
-        let summary_plan = retention::plan(&mut ledger, &schedule, at, at, &mut |s| {
+        let summary_plan = retention::plan(&mut ledger, &schedule, at, at, false, &mut |s| {
             plan.insert(s.record, s.retention.due_at(at).unwrap().action);
             Ok(())
         })

@@ -36,6 +36,11 @@ pub struct PlanArgs {
     /// holds at `--at` (default: the same as `--at`).
     #[arg(long, value_parser = at::parse, value_name = "TIME")]
     until: Option<Zoned>,
+    /// Judge every record, not only those that may be due, and count what
+    /// is kept and why (an active customer, an unpaid invoice, a legal
+    /// hold, …). Reads the whole ledger.
+    #[arg(long)]
+    all: bool,
     /// Report as JSON, with every record due.
     #[arg(long)]
     json: bool,
@@ -89,13 +94,20 @@ pub fn run(cx: &Context, command: Command) -> anyhow::Result<ExitCode> {
                 at::shown(at.timestamp())
             );
             if a.json {
-                plan_json(&mut ledger, &schedule, at.timestamp(), until.timestamp())
+                plan_json(
+                    &mut ledger,
+                    &schedule,
+                    at.timestamp(),
+                    until.timestamp(),
+                    a.all,
+                )
             } else {
                 let plan = retention::plan(
                     &mut ledger,
                     &schedule,
                     at.timestamp(),
                     until.timestamp(),
+                    a.all,
                     &mut |_| Ok(()),
                 )?;
                 say(&plan_text(&plan))?;
@@ -167,15 +179,20 @@ fn plan_text(plan: &Plan) -> String {
             ));
         }
     }
-    if !plan.kept.is_empty() {
+    if let Some(kept) = &plan.kept {
         out.push_str("\nNot due:\n");
-        for (why, n) in &plan.kept {
+        for (why, n) in kept {
             out.push_str(&format!("  {why:<28} {n:>9}\n"));
         }
     }
     out.push_str(
-        "\n`tillit retention sweep --at TIME` handles what is due then; `--json` lists every record and day.",
+        "\n`tillit retention sweep --at TIME` handles what is due then; `--json` lists every record and day",
     );
+    out.push_str(if plan.kept.is_some() {
+        "."
+    } else {
+        "; `--all` counts what is kept and why."
+    });
     out
 }
 
@@ -229,6 +246,7 @@ fn plan_json(
     schedule: &Schedule<'_>,
     at: jiff::Timestamp,
     until: jiff::Timestamp,
+    all: bool,
 ) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout().lock();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
@@ -248,7 +266,7 @@ fn plan_json(
     };
     write(&mut out, b"{\"records\": [\n")?;
     let mut failure = None;
-    let plan = retention::plan(ledger, schedule, at, until, &mut |s: &Standing| {
+    let plan = retention::plan(ledger, schedule, at, until, all, &mut |s: &Standing| {
         let Some(due) = s.retention.due_at(until) else {
             return Ok(());
         };
