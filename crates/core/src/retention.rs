@@ -37,9 +37,7 @@ use serde::Serialize;
 
 use crate::legal;
 use crate::period::Period;
-use crate::policy::{
-    Anchor, Deadline, EventId, Policy, RetentionRule, StateId, StateScope, StatutoryMinimum,
-};
+use crate::policy::{Anchor, Deadline, Policy, RetentionRule, StateScope, StatutoryMinimum};
 use crate::text::Lang;
 
 /// A necessary condition for a record to fall due; see
@@ -173,19 +171,19 @@ pub struct History {
 /// What retention says of a record at an instant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "lowercase")]
-pub enum Retention {
+pub enum Retention<'p> {
     /// The next action and when it falls due (which may be past or to
     /// come).
-    Due(Due),
+    Due(Due<'p>),
     /// No day can be set now.
-    Kept(Kept),
+    Kept(Kept<'p>),
     /// Erased already: nothing more to do.
     Done,
 }
 
-impl Retention {
+impl<'p> Retention<'p> {
     /// The action due at `at`, if one is.
-    pub fn due_at(&self, at: Timestamp) -> Option<&Due> {
+    pub fn due_at(&self, at: Timestamp) -> Option<&Due<'p>> {
         match self {
             Retention::Due(d) if d.at <= at => Some(d),
             _ => None,
@@ -202,43 +200,43 @@ impl Retention {
     }
 
     /// The rule that decided, if one did.
-    pub fn rule(&self) -> Option<&str> {
+    pub fn rule(&self) -> Option<&'p str> {
         match self {
-            Retention::Due(d) => Some(&d.rule),
-            Retention::Kept(k) => k.rule.as_deref(),
+            Retention::Due(d) => Some(d.rule),
+            Retention::Kept(k) => k.rule,
             Retention::Done => None,
         }
     }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Due {
+pub struct Due<'p> {
     pub action: Action,
     /// The day it falls due, in Stockholm.
     pub on: Date,
     /// The start of that day.
     pub at: Timestamp,
     /// The retention rule, or the statutory minimum that postponed it.
-    pub rule: String,
-    pub why: DueWhy,
+    pub rule: &'p str,
+    pub why: DueWhy<'p>,
 }
 
 /// How the day was computed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum DueWhy {
+pub enum DueWhy<'p> {
     /// A period after the anchor (none: at the anchor).
     After {
         period: Option<Period>,
-        anchor: AnchorFact,
+        anchor: AnchorFact<'p>,
     },
     /// Accounting material: the law keeps it through `kept_through`;
     /// the retention rule alone would have made it due on `instead_of`.
     Statutory {
-        law: String,
+        law: &'p str,
         fiscal_year_end: Date,
         kept_through: Date,
-        rule: String,
+        rule: &'p str,
         instead_of: Date,
     },
 }
@@ -246,39 +244,39 @@ pub enum DueWhy {
 /// The anchor a deadline counted from, and its day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "from", rename_all = "kebab-case")]
-pub enum AnchorFact {
+pub enum AnchorFact<'p> {
     Collection { on: Date },
-    Event { event: EventId, on: Date },
+    Event { event: &'p str, on: Date },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Kept {
-    pub rule: Option<String>,
-    pub why: KeptWhy,
+pub struct Kept<'p> {
+    pub rule: Option<&'p str>,
+    pub why: KeptWhy<'p>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum KeptWhy {
+pub enum KeptWhy<'p> {
     /// The rule's keep-while state holds (an active customer, an unpaid
     /// invoice).
-    InState { state: StateId, since: Date },
+    InState { state: &'p str, since: Date },
     /// The deadline counts from an event that has not happened yet.
     AwaitingEvent {
-        event: EventId,
+        event: &'p str,
         reference: Option<String>,
     },
     /// A legal hold suspends it; `then` is what would otherwise be due.
     Hold {
         hold: i64,
         since: Date,
-        then: Option<Box<Due>>,
+        then: Option<Box<Due<'p>>>,
     },
     /// No retention rule covers the record's kind.
     NoRule,
 }
 
-impl Due {
+impl Due<'_> {
     pub fn reason(&self, lang: Lang) -> String {
         let verb = self.action.verb(lang);
         match &self.why {
@@ -326,14 +324,14 @@ impl Due {
     }
 }
 
-impl Kept {
+impl Kept<'_> {
     pub fn reason(&self, policy: &Policy, lang: Lang) -> String {
         match &self.why {
             KeptWhy::InState { state, since } => {
                 let name = policy
                     .states
-                    .get(state)
-                    .map_or_else(|| state.to_string(), |s| s.name.get(lang).to_owned());
+                    .get(*state)
+                    .map_or_else(|| (*state).to_owned(), |s| s.name.get(lang).to_owned());
                 match lang {
                     Lang::Sv => format!("sparas {name} (`{state}` sedan {since})"),
                     Lang::En => format!("kept {name} (`{state}` since {since})"),
@@ -423,6 +421,14 @@ impl<'p> Schedule<'p> {
     /// The rule that governs a kind, if any.
     pub fn rule_for(&self, kind: &str) -> Option<&'p str> {
         self.by_kind.get(kind).map(|r| r.id.as_str())
+    }
+
+    /// A kind's name and its category's, as the policy spells them.
+    pub fn kind(&self, kind: &str) -> Option<(&'p str, &'p str)> {
+        self.policy
+            .kinds
+            .get_key_value(kind)
+            .map(|(id, k)| (id.as_str(), k.category.as_str()))
     }
 
     /// Where records that may fall due by `until`, judged at `at`, are:
@@ -523,7 +529,7 @@ impl<'p> Schedule<'p> {
     }
 
     /// Where `record` stands at `at`, given its subject's `history`.
-    pub fn due(&self, record: &RecordFacts<'_>, history: &History, at: Timestamp) -> Retention {
+    pub fn due(&self, record: &RecordFacts<'_>, history: &History, at: Timestamp) -> Retention<'p> {
         if record.state == RecordState::Erased {
             return Retention::Done;
         }
@@ -535,7 +541,7 @@ impl<'p> Schedule<'p> {
         };
         let kept = |why| {
             Retention::Kept(Kept {
-                rule: Some(rule.id.to_string()),
+                rule: Some(rule.id.as_str()),
                 why,
             })
         };
@@ -547,7 +553,7 @@ impl<'p> Schedule<'p> {
             && let Some(since) = open_since(history, s, record.reference, at)
         {
             return kept(KeptWhy::InState {
-                state: id.clone(),
+                state: id.as_str(),
                 since: self.date(since),
             });
         }
@@ -570,18 +576,18 @@ impl<'p> Schedule<'p> {
                     let reference = if by_reference { record.reference } else { None };
                     if by_reference && reference.is_none() {
                         return kept(KeptWhy::AwaitingEvent {
-                            event: e.clone(),
+                            event: e.as_str(),
                             reference: None,
                         });
                     }
                     match last_event(history, e.as_str(), reference, at) {
                         Some(t) => AnchorFact::Event {
-                            event: e.clone(),
+                            event: e.as_str(),
                             on: self.date(t),
                         },
                         None => {
                             return kept(KeptWhy::AwaitingEvent {
-                                event: e.clone(),
+                                event: e.as_str(),
                                 reference: reference.map(str::to_owned),
                             });
                         }
@@ -609,7 +615,7 @@ impl<'p> Schedule<'p> {
             action,
             on,
             at: self.start_of(on),
-            rule: rule.id.to_string(),
+            rule: rule.id.as_str(),
             why: DueWhy::After {
                 period: deadline.after,
                 anchor,
@@ -627,12 +633,12 @@ impl<'p> Schedule<'p> {
                 action,
                 on: after,
                 at: self.start_of(after),
-                rule: min.id.to_string(),
+                rule: min.id.as_str(),
                 why: DueWhy::Statutory {
-                    law: min.law.clone(),
+                    law: min.law.as_str(),
                     fiscal_year_end: fy_end,
                     kept_through: through,
-                    rule: rule.id.to_string(),
+                    rule: rule.id.as_str(),
                     instead_of: due.on,
                 },
             };
@@ -648,12 +654,13 @@ impl<'p> Schedule<'p> {
     }
 
     fn date(&self, t: Timestamp) -> Date {
-        t.to_zoned_datetime(self.tz.clone()).date()
+        self.tz.to_datetime(t).date()
     }
 
     fn start_of(&self, d: Date) -> Timestamp {
-        d.to_zoned_datetime(self.tz.clone())
-            .map_or(Timestamp::MAX, |z| z.timestamp())
+        self.tz
+            .to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+            .unwrap_or(Timestamp::MAX)
     }
 
     /// The last day of the fiscal year a moment falls in.

@@ -68,7 +68,7 @@ fn rec(kind: &'static str, collected: &'static str, reference: Option<&'static s
     }
 }
 
-fn judge(policy: &Policy, r: &Rec, history: &History, at: &str) -> Retention {
+fn judge<'p>(policy: &'p Policy, r: &Rec, history: &History, at: &str) -> Retention<'p> {
     let schedule = Schedule::new(policy, stockholm());
     let kind = policy.kinds.get(r.kind).expect("a Winston kind");
     let facts = RecordFacts {
@@ -519,7 +519,7 @@ fn statutory_minimum_names_the_law_and_what_the_rule_alone_gave() {
     assert_eq!(*fiscal_year_end, d("2023-12-31"));
     assert_eq!(*kept_through, d("2030-12-31"));
     assert_eq!(*instead_of, d("2025-05-31"));
-    assert_eq!(rule, "customer-data");
+    assert_eq!(*rule, "customer-data");
     let en = got.reason(&policy, Lang::En);
     assert!(
         en.contains("Bokföringslagen (1999:1078) 7 kap. 2 §"),

@@ -17,6 +17,7 @@
 //! alone. Killed at any point, a sweep run again finds only what is still
 //! due.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use jiff::Timestamp;
@@ -33,15 +34,16 @@ use crate::{Ledger, StoreError, Writer};
 /// Records per bulk re-read: the statements have this many `IN` slots.
 const CHUNK: usize = crate::ledger::RETENTION_CHUNK;
 
-/// One record and where it stands.
+/// One record and where it stands; names borrowed from the policy where
+/// it knows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Standing {
+pub struct Standing<'p> {
     pub record: i64,
     /// `None` once the record is anonymised.
     pub subject: Option<String>,
-    pub category: String,
-    pub kind: String,
-    pub retention: Retention,
+    pub category: Cow<'p, str>,
+    pub kind: Cow<'p, str>,
+    pub retention: Retention<'p>,
 }
 
 struct RecordRow<'r> {
@@ -70,43 +72,43 @@ fn record_row(r: &Row) -> Result<RecordRow<'_>, StoreError> {
     })
 }
 
-/// A record row, owned, for judging after the read.
+/// A record row of a kind the policy knows, kept for judging after the
+/// read.
 #[derive(Clone, Debug)]
-struct Owned {
+struct Owned<'p> {
     id: i64,
     subject: Option<String>,
-    category: String,
-    kind: String,
+    category: &'p str,
+    kind: &'p str,
     collected_at: Timestamp,
     reference: Option<String>,
     accounting: bool,
     state: RecordState,
 }
 
-impl Owned {
-    fn of(r: &RecordRow<'_>) -> Owned {
-        Owned {
-            id: r.id,
-            subject: r.subject.map(str::to_owned),
-            category: r.category.to_owned(),
-            kind: r.kind.to_owned(),
-            collected_at: r.collected_at,
-            reference: r.reference.map(str::to_owned),
-            accounting: r.accounting,
-            state: r.state,
-        }
-    }
-
+impl<'p> Owned<'p> {
     fn row(&self) -> RecordRow<'_> {
         RecordRow {
             id: self.id,
             subject: self.subject.as_deref(),
-            category: &self.category,
-            kind: &self.kind,
+            category: self.category,
+            kind: self.kind,
             collected_at: self.collected_at,
             reference: self.reference.as_deref(),
             accounting: self.accounting,
             state: self.state,
+        }
+    }
+
+    /// Judged, its names moved rather than copied.
+    fn standing(self, schedule: &Schedule<'p>, history: &History, at: Timestamp) -> Standing<'p> {
+        let retention = schedule.due(&self.row().facts(), history, at);
+        Standing {
+            record: self.id,
+            subject: self.subject,
+            category: Cow::Borrowed(self.category),
+            kind: Cow::Borrowed(self.kind),
+            retention,
         }
     }
 }
@@ -114,13 +116,13 @@ impl Owned {
 /// The records that may fall due by `until`, judged at `at`, read by
 /// core's candidate conditions, each judged in full; those due, in record
 /// order.
-fn due_in(
+fn due_in<'p>(
     sql: &mut dyn Sql,
-    schedule: &Schedule<'_>,
+    schedule: &Schedule<'p>,
     at: Timestamp,
     until: Timestamp,
-) -> Result<Vec<Standing>, StoreError> {
-    let mut found: HashMap<i64, Owned> = HashMap::new();
+) -> Result<Vec<Standing<'p>>, StoreError> {
+    let mut found: HashMap<i64, Owned<'p>> = HashMap::new();
     for c in schedule.candidates(at, until) {
         let states = c.states;
         let first = states.first().map_or("active", |s| s.id());
@@ -129,7 +131,8 @@ fn due_in(
         let (statement, params): (&'static str, Vec<Value>) = match c.by {
             CandidateBy::Collection { kind } => (
                 "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
-                 FROM records WHERE kind = $1 AND state IN ($2, $3) AND collected_at < $4",
+                 FROM records
+                 WHERE kind = $1 AND state IN ($2, $3) AND state <> 'erased' AND collected_at < $4",
                 vec![kind.into(), first.into(), second.into(), before.into()],
             ),
             CandidateBy::SubjectEvent { event } => (
@@ -149,28 +152,46 @@ fn due_in(
         };
         sql.for_each(statement, &params, &mut |r| {
             let row = record_row(r)?;
-            if schedule.rule_for(row.kind) == Some(c.rule) && !found.contains_key(&row.id) {
-                found.insert(row.id, Owned::of(&row));
+            if schedule.rule_for(row.kind) != Some(c.rule) || found.contains_key(&row.id) {
+                return Ok(());
+            }
+            if let Some((kind, category)) = schedule.kind(row.kind) {
+                found.insert(
+                    row.id,
+                    Owned {
+                        id: row.id,
+                        subject: row.subject.map(str::to_owned),
+                        category,
+                        kind,
+                        collected_at: row.collected_at,
+                        reference: row.reference.map(str::to_owned),
+                        accounting: row.accounting,
+                        state: row.state,
+                    },
+                );
             }
             Ok(())
         })?;
     }
-    let subjects: Vec<&str> = {
+    let histories = {
         let mut seen = HashSet::new();
-        found
+        let subjects: Vec<&str> = found
             .values()
             .filter_map(|r| r.subject.as_deref())
             .filter(|s| seen.insert(*s))
-            .collect()
+            .collect();
+        histories_of(sql, schedule, &subjects)?
     };
-    let histories = histories_of(sql, schedule, &subjects)?;
     let none = History::default();
-    let mut due: Vec<Standing> = found
-        .values()
+    let mut due: Vec<Standing<'p>> = found
+        .into_values()
         .filter_map(|r| {
-            let row = r.row();
-            let history = row.subject.and_then(|s| histories.get(s)).unwrap_or(&none);
-            let standing = row.standing(schedule, history, at);
+            let history = r
+                .subject
+                .as_deref()
+                .and_then(|s| histories.get(s))
+                .unwrap_or(&none);
+            let standing = r.standing(schedule, history, at);
             standing
                 .retention
                 .due_at(until)
@@ -208,21 +229,36 @@ fn time(m: i64) -> Result<Timestamp, StoreError> {
 }
 
 impl RecordRow<'_> {
-    fn standing(&self, schedule: &Schedule<'_>, history: &History, at: Timestamp) -> Standing {
-        let facts = RecordFacts {
+    fn facts(&self) -> RecordFacts<'_> {
+        RecordFacts {
             category: self.category,
             kind: self.kind,
             collected_at: self.collected_at,
             reference: self.reference,
             accounting: self.accounting,
             state: self.state,
+        }
+    }
+
+    fn standing<'p>(
+        &self,
+        schedule: &Schedule<'p>,
+        history: &History,
+        at: Timestamp,
+    ) -> Standing<'p> {
+        let (kind, category) = match schedule.kind(self.kind) {
+            Some((k, c)) => (Cow::Borrowed(k), Cow::Borrowed(c)),
+            None => (
+                Cow::Owned(self.kind.to_owned()),
+                Cow::Owned(self.category.to_owned()),
+            ),
         };
         Standing {
             record: self.id,
             subject: self.subject.map(str::to_owned),
-            category: self.category.to_owned(),
-            kind: self.kind.to_owned(),
-            retention: schedule.due(&facts, history, at),
+            category,
+            kind,
+            retention: schedule.due(&self.facts(), history, at),
         }
     }
 }
@@ -284,21 +320,21 @@ fn all_histories(
 
 /// Hands `each` the standing at `at` of every record not erased yet, in
 /// the order the table holds them. One read: one snapshot.
-pub fn scan(
+pub fn scan<'p>(
     ledger: &mut Ledger,
-    schedule: &Schedule<'_>,
+    schedule: &Schedule<'p>,
     at: Timestamp,
-    each: &mut dyn FnMut(Standing) -> Result<(), StoreError>,
+    each: &mut dyn FnMut(Standing<'p>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
     ledger.read_with(|sql| scan_in(sql, schedule, at, each).map(drop))
 }
 
 /// The scan, inside a read; the chain's head it saw.
-fn scan_in(
+fn scan_in<'p>(
     sql: &mut dyn Sql,
-    schedule: &Schedule<'_>,
+    schedule: &Schedule<'p>,
     at: Timestamp,
-    each: &mut dyn FnMut(Standing) -> Result<(), StoreError>,
+    each: &mut dyn FnMut(Standing<'p>) -> Result<(), StoreError>,
 ) -> Result<i64, StoreError> {
     let head = sql
         .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
@@ -326,8 +362,10 @@ pub struct Plan {
     pub at: Timestamp,
     /// Everything due at or before this instant is listed.
     pub until: Timestamp,
-    /// Records not erased yet.
-    pub records: u64,
+    /// Records not erased yet; counted only when every record was judged
+    /// (`all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<u64>,
     /// Due by `until`: (rule, action, day) → records.
     pub due: Vec<PlanGroup>,
     /// Kept with no day, or with a day after `until`, by why; only when
@@ -369,32 +407,31 @@ fn kept_key(r: &Retention) -> String {
 /// (with its standing), in record order, and into the plan's groups.
 /// With `all`, every record is judged, and the plan counts what is kept
 /// and why; without, only the records that may be due are read.
-pub fn plan(
+pub fn plan<'p>(
     ledger: &mut Ledger,
-    schedule: &Schedule<'_>,
+    schedule: &Schedule<'p>,
     at: Timestamp,
     until: Timestamp,
     all: bool,
-    each: &mut dyn FnMut(&Standing) -> Result<(), StoreError>,
+    each: &mut dyn FnMut(&Standing<'p>) -> Result<(), StoreError>,
 ) -> Result<Plan, StoreError> {
-    let mut groups: BTreeMap<(Date, String, Action), u64> = BTreeMap::new();
+    let mut groups: BTreeMap<(Date, &'p str, Action), u64> = BTreeMap::new();
     let mut plan = Plan {
         at,
         until,
         ..Plan::default()
     };
-    let add = |s: &Standing, groups: &mut BTreeMap<(Date, String, Action), u64>| {
+    let add = |s: &Standing<'p>, groups: &mut BTreeMap<(Date, &'p str, Action), u64>| {
         if let Some(due) = s.retention.due_at(until) {
-            *groups
-                .entry((due.on, due.rule.clone(), due.action))
-                .or_default() += 1;
+            *groups.entry((due.on, due.rule, due.action)).or_default() += 1;
         }
     };
     if all {
         let mut kept = BTreeMap::new();
         let mut due = Vec::new();
+        let mut records = 0;
         scan(ledger, schedule, at, &mut |s| {
-            plan.records += 1;
+            records += 1;
             if s.retention.due_at(until).is_some() {
                 due.push(s);
             } else {
@@ -408,15 +445,9 @@ pub fn plan(
             each(s)?;
         }
         plan.kept = Some(kept);
+        plan.records = Some(records);
     } else {
-        let due = ledger.read_with(|sql| {
-            plan.records = u64::try_from(
-                sql.query_one("SELECT COUNT(*) FROM records WHERE state <> 'erased'", &[])?
-                    .int(0)?,
-            )
-            .unwrap_or(0);
-            due_in(sql, schedule, at, until)
-        })?;
+        let due = ledger.read_with(|sql| due_in(sql, schedule, at, until))?;
         for s in &due {
             add(s, &mut groups);
             each(s)?;
@@ -425,7 +456,7 @@ pub fn plan(
     plan.due = groups
         .into_iter()
         .map(|((due, rule, action), records)| PlanGroup {
-            rule,
+            rule: rule.to_owned(),
             action,
             due,
             records,
@@ -436,20 +467,20 @@ pub fn plan(
 
 /// One record the sweep is to handle.
 #[derive(Clone, Debug, PartialEq, Eq)]
-struct Task {
+struct Task<'p> {
     record: i64,
     subject: Option<String>,
     action: Action,
-    rule: String,
+    rule: &'p str,
 }
 
-impl Task {
-    fn of(s: Standing, at: Timestamp) -> Option<Task> {
+impl<'p> Task<'p> {
+    fn of(s: Standing<'p>, at: Timestamp) -> Option<Task<'p>> {
         let due = s.retention.due_at(at)?;
         Some(Task {
             record: s.record,
             action: due.action,
-            rule: due.rule.clone(),
+            rule: due.rule,
             subject: s.subject,
         })
     }
@@ -516,9 +547,9 @@ pub struct SweepOptions {
 
 /// Erases and anonymises everything due at `options.at`, a batch per
 /// transaction; `progress` is told (handled so far, due).
-pub fn sweep(
+pub fn sweep<'p>(
     ledger: &mut Ledger,
-    schedule: &Schedule<'_>,
+    schedule: &Schedule<'p>,
     options: SweepOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<SweepSummary, StoreError> {
@@ -529,7 +560,7 @@ pub fn sweep(
             .int(0)?;
         Ok((head, due_in(sql, schedule, at, at)?))
     })?;
-    let mut tasks: Vec<Task> = due.into_iter().filter_map(|s| Task::of(s, at)).collect();
+    let mut tasks: Vec<Task<'p>> = due.into_iter().filter_map(|s| Task::of(s, at)).collect();
     // A subject's records together, so that it is erased in the batch
     // that handles its last one.
     tasks.sort_by(|a, b| (&a.subject, a.record).cmp(&(&b.subject, b.record)));
@@ -540,7 +571,7 @@ pub fn sweep(
     };
     if options.dry_run {
         for t in &tasks {
-            summary.count(&t.rule, t.action, 1);
+            summary.count(t.rule, t.action, 1);
         }
         return Ok(summary);
     }
@@ -560,7 +591,7 @@ pub fn sweep(
         head = new_head;
         summary.batches += 1;
         for ((rule, action), n) in outcome.handled {
-            summary.count(&rule, action, n);
+            summary.count(rule, action, n);
         }
         summary.subjects_erased += outcome.subjects_erased;
         done += batch.len() as u64;
@@ -576,12 +607,12 @@ pub fn sweep(
 
 /// The batch's tasks that are still due, judged on what the ledger holds
 /// now, inside the batch's transaction.
-fn recheck(
+fn recheck<'p>(
     sql: &mut dyn Sql,
-    schedule: &Schedule<'_>,
-    batch: &[Task],
+    schedule: &Schedule<'p>,
+    batch: &[Task<'p>],
     at: Timestamp,
-) -> Result<Vec<Task>, StoreError> {
+) -> Result<Vec<Task<'p>>, StoreError> {
     let subjects: Vec<&str> = {
         let mut seen = HashSet::new();
         batch
@@ -646,19 +677,19 @@ fn statements() -> &'static Statements {
 }
 
 /// What one batch did.
-struct Outcome {
-    handled: BTreeMap<(String, Action), u64>,
+struct Outcome<'p> {
+    handled: BTreeMap<(&'p str, Action), u64>,
     subjects_erased: u64,
 }
 
 /// Handles a batch of due records inside a write: the records a chunk of
 /// ids per statement, one audit entry per rule and action naming them,
 /// then the subjects left with nothing.
-fn handle(w: &mut Writer<'_>, batch: &[Task]) -> Result<Outcome, StoreError> {
-    let mut by_rule: BTreeMap<(&str, Action), Vec<i64>> = BTreeMap::new();
+fn handle<'p>(w: &mut Writer<'_>, batch: &[Task<'p>]) -> Result<Outcome<'p>, StoreError> {
+    let mut by_rule: BTreeMap<(&'p str, Action), Vec<i64>> = BTreeMap::new();
     for t in batch {
         by_rule
-            .entry((&t.rule, t.action))
+            .entry((t.rule, t.action))
             .or_default()
             .push(t.record);
     }
@@ -674,7 +705,7 @@ fn handle(w: &mut Writer<'_>, batch: &[Task]) -> Result<Outcome, StoreError> {
         }
         done.sort_unstable();
         w.audit_retention(rule, *action, &done)?;
-        handled.insert(((*rule).to_owned(), *action), done.len() as u64);
+        handled.insert((*rule, *action), done.len() as u64);
         if *action == Action::Erase {
             erased_any.extend(done);
         }

@@ -127,22 +127,30 @@ impl Sql for Conn<'_> {
         let mut rows = stmt
             .query(rusqlite::params_from_iter(params))
             .map_err(err)?;
-        // One row's buffer, reused for every row.
-        let mut row = Row(Vec::with_capacity(width));
+        // One row's buffer, reused for every row, text columns included.
+        let mut row = Row(vec![Value::Null; width]);
         while let Some(r) = rows.next().map_err(err)? {
-            row.0.clear();
-            for i in 0..width {
-                row.0.push(match r.get_ref(i).map_err(err)? {
-                    ValueRef::Null => Value::Null,
-                    ValueRef::Integer(v) => Value::Int(v),
-                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+            for (i, slot) in row.0.iter_mut().enumerate() {
+                match r.get_ref(i).map_err(err)? {
+                    ValueRef::Null => *slot = Value::Null,
+                    ValueRef::Integer(v) => *slot = Value::Int(v),
+                    ValueRef::Text(t) => {
+                        let text = String::from_utf8_lossy(t);
+                        match slot {
+                            Value::Text(s) => {
+                                s.clear();
+                                s.push_str(&text);
+                            }
+                            other => *other = Value::Text(text.into_owned()),
+                        }
+                    }
                     other => {
                         return Err(StoreError::Corrupt(format!(
                             "unexpected {:?} value in `{sql}`",
                             other.data_type()
                         )));
                     }
-                });
+                }
             }
             each(&row)?;
         }

@@ -147,10 +147,13 @@ pub fn run(cx: &Context, command: Command) -> anyhow::Result<ExitCode> {
 }
 
 fn plan_text(plan: &Plan) -> String {
+    let records = plan
+        .records
+        .map(|n| format!("{n} records, "))
+        .unwrap_or_default();
     let mut out = format!(
-        "Retention at {}: {} records, {} due by {}.\n",
+        "Retention at {}: {records}{} due by {}.\n",
         at::shown(plan.at),
-        plan.records,
         plan.total_due(),
         at::shown(plan.until)
     );
@@ -301,7 +304,7 @@ fn plan_json(
     let tail = json!({
         "at": plan.at,
         "until": plan.until,
-        "total": plan.records,
+        "judged": plan.records,
         "due": plan.due,
         "kept": plan.kept,
     });

@@ -34,6 +34,6 @@ ALTER TABLE subjects ADD COLUMN erased_at INTEGER;
 -- their collection, by kind and state; those whose deadline counts from a
 -- lifecycle event of their own reference (an invoice's payment); and the
 -- events a deadline counts from, by kind and time.
-CREATE INDEX records_by_kind_state_collected ON records (kind, state, collected_at);
+CREATE INDEX records_by_kind_state_collected ON records (kind, state, collected_at) WHERE state <> 'erased';
 CREATE INDEX records_by_reference ON records (reference) WHERE reference IS NOT NULL;
 CREATE INDEX lifecycle_events_by_kind ON lifecycle_events (kind, at);
