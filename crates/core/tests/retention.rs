@@ -151,7 +151,7 @@ fn check(policy: &Policy, c: &Case) {
             }
         }
         (Expect::Kept { rule, why }, Retention::Kept(kept)) => {
-            assert_eq!(kept.rule.as_deref(), *rule, "{}: rule", c.name);
+            assert_eq!(kept.rule, *rule, "{}: rule", c.name);
             let kind = match &kept.why {
                 KeptWhy::InState { .. } => "in-state",
                 KeptWhy::AwaitingEvent { .. } => "awaiting-event",

@@ -47,7 +47,7 @@ impl Sqlite {
             .map_err(cannot)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;",
+             PRAGMA secure_delete = ON; PRAGMA cache_size = -65536;",
         )
         .map_err(cannot)?;
         conn.set_prepared_statement_cache_capacity(64);

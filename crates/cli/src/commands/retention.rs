@@ -22,7 +22,7 @@ pub enum Command {
     Sweep(SweepArgs),
 }
 
-/// Show what falls due, grouped by day and rule, and what is kept and why.
+/// Show what falls due, by rule and day; with `--all`, also what is kept and why.
 ///
 /// Nothing is changed. `--json` lists every record due (record, subject,
 /// category, kind, action, due, rule, reason in Swedish and English). A
