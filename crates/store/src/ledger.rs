@@ -23,6 +23,17 @@ use crate::sql::{Backend, Row, Sql, Value, padded, slots};
 
 /// Records or subjects per statement in retention's bulk writes.
 pub(crate) const RETENTION_CHUNK: usize = 128;
+
+/// The tables whose rows about a subject go when the subject is erased.
+pub(crate) const SUBJECT_ROWS: [&str; 7] = [
+    "identifiers",
+    "consents",
+    "lifecycle_events",
+    "objections",
+    "restrictions",
+    "holds",
+    "disclosure_subjects",
+];
 use crate::{Location, StoreError};
 
 /// The ledger on one database connection.
@@ -605,16 +616,7 @@ impl Writer<'_> {
         });
         let deletes = DELETES.get_or_init(|| {
             let list = slots(1, RETENTION_CHUNK);
-            let tables = [
-                "identifiers",
-                "consents",
-                "lifecycle_events",
-                "objections",
-                "restrictions",
-                "holds",
-                "disclosure_subjects",
-            ];
-            tables.map(|table| format!("DELETE FROM {table} WHERE subject_id IN ({list})"))
+            SUBJECT_ROWS.map(|table| format!("DELETE FROM {table} WHERE subject_id IN ({list})"))
         });
         let mark = MARK.get_or_init(|| {
             format!(

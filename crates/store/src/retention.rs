@@ -520,17 +520,11 @@ impl SweepSummary {
 }
 
 /// The tables erasure removes rows or content from.
-const ERASED_FROM: &[&str] = &[
-    "records",
-    "identifiers",
-    "consents",
-    "lifecycle_events",
-    "objections",
-    "restrictions",
-    "holds",
-    "disclosure_subjects",
-    "decision_facts",
-];
+fn erased_from() -> Vec<&'static str> {
+    let mut tables = vec!["records", "decision_facts"];
+    tables.extend(crate::ledger::SUBJECT_ROWS);
+    tables
+}
 
 /// How a sweep runs.
 #[derive(Clone, Copy, Debug)]
@@ -599,7 +593,7 @@ pub fn sweep<'p>(
     }
     summary.skipped = summary.due.saturating_sub(summary.total_handled());
     if options.purge && summary.total_handled() > 0 {
-        ledger.purge(ERASED_FROM)?;
+        ledger.purge(&erased_from())?;
         summary.purged = true;
     }
     Ok(summary)
