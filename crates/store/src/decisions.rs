@@ -22,6 +22,10 @@ use tillit_core::identity::SubjectId;
 use crate::sql::{Sql, Value};
 use crate::{Ledger, StoreError};
 
+/// A map by subject id, with a fast hasher: ids are not chosen by an
+/// attacker who sees the map, and a preload hashes a million of them.
+pub type SubjectMap<V> = HashMap<SubjectId, V, foldhash::fast::RandomState>;
+
 /// Subjects per bulk query: the statements have this many `IN` slots,
 /// padded with repeats.
 const CHUNK: usize = 128;
@@ -39,7 +43,7 @@ pub struct StateCache {
 
 #[derive(Debug, Default)]
 struct Inner {
-    states: HashMap<SubjectId, Arc<SubjectState>>,
+    states: SubjectMap<Arc<SubjectState>>,
     /// Moves on every invalidation; a load that saw another epoch is not
     /// kept.
     epoch: u64,
@@ -82,15 +86,22 @@ impl StateCache {
 
     /// Holds every state given, beyond its bound; nothing if a write
     /// moved the epoch since they were loaded. How many it holds now.
-    fn fill(&self, epoch: u64, states: HashMap<SubjectId, SubjectState>) -> usize {
+    fn fill(&self, epoch: u64, states: SubjectMap<SubjectState>) -> usize {
         let mut inner = self.lock();
         if inner.epoch != epoch {
             return 0;
         }
         let n = states.len();
-        inner
-            .states
-            .extend(states.into_iter().map(|(id, s)| (id, Arc::new(s))));
+        if inner.states.is_empty() {
+            inner.states = states
+                .into_iter()
+                .map(|(id, s)| (id, Arc::new(s)))
+                .collect();
+        } else {
+            inner
+                .states
+                .extend(states.into_iter().map(|(id, s)| (id, Arc::new(s))));
+        }
         n
     }
 
@@ -245,23 +256,26 @@ pub struct Facts {
 impl Facts {
     /// The decision state these facts give under `rules`.
     pub fn state(&self, rules: &Rules) -> Result<SubjectState, StoreError> {
-        let mut b = rules.state();
-        for (purpose, given, at) in &self.consents {
-            b.consent(purpose, *given, times(*at)?);
+        FactsRef {
+            consents: self
+                .consents
+                .iter()
+                .map(|(p, g, a)| (p.as_str(), *g, *a))
+                .collect(),
+            events: self
+                .events
+                .iter()
+                .map(|(k, r, a)| (k.as_str(), r.as_str(), *a))
+                .collect(),
+            objections: self
+                .objections
+                .iter()
+                .map(|(p, x, a)| (p.as_str(), *x, *a))
+                .collect(),
+            restrictions: self.restrictions.clone(),
+            erased: self.erased,
         }
-        for (kind, reference, at) in &self.events {
-            b.event(kind, reference, times(*at)?);
-        }
-        for (purpose, absolute, at) in &self.objections {
-            b.objection(purpose, *absolute, times(*at)?, None);
-        }
-        for (from, lifted) in &self.restrictions {
-            b.restriction(times(*from)?, lifted.map(times).transpose()?);
-        }
-        if let Some(at) = self.erased {
-            b.erased(times(at)?);
-        }
-        Ok(b.finish())
+        .state(rules)
     }
 
     fn parse(id: &str, text: &str) -> Result<Facts, StoreError> {
@@ -273,22 +287,71 @@ impl Facts {
     }
 }
 
+/// Facts as stored, their names borrowed from the row's text: the common
+/// case, read without a copy of each name.
+#[derive(Deserialize)]
+struct FactsRef<'a> {
+    #[serde(default, borrow)]
+    consents: Vec<(&'a str, bool, i64)>,
+    #[serde(default, borrow)]
+    events: Vec<(&'a str, &'a str, i64)>,
+    #[serde(default, borrow)]
+    objections: Vec<(&'a str, bool, i64)>,
+    #[serde(default)]
+    restrictions: Vec<(i64, Option<i64>)>,
+    #[serde(default)]
+    erased: Option<i64>,
+}
+
+/// The decision state a stored facts row gives under `rules`. A name
+/// with an escape in its JSON cannot be borrowed; such a row is read the
+/// owning way.
+fn state_of(id: &str, text: &str, rules: &Rules) -> Result<SubjectState, StoreError> {
+    match serde_json::from_str::<FactsRef<'_>>(text) {
+        Ok(f) => f.state(rules),
+        Err(_) => Facts::parse(id, text)?.state(rules),
+    }
+}
+
+impl FactsRef<'_> {
+    fn state(&self, rules: &Rules) -> Result<SubjectState, StoreError> {
+        let f = self;
+        let mut b = rules.state();
+        for (purpose, given, at) in &f.consents {
+            b.consent(purpose, *given, times(*at)?);
+        }
+        for (kind, reference, at) in &f.events {
+            b.event(kind, reference, times(*at)?);
+        }
+        for (purpose, absolute, at) in &f.objections {
+            b.objection(purpose, *absolute, times(*at)?, None);
+        }
+        for (from, lifted) in &f.restrictions {
+            b.restriction(times(*from)?, lifted.map(times).transpose()?);
+        }
+        if let Some(at) = f.erased {
+            b.erased(times(at)?);
+        }
+        Ok(b.finish())
+    }
+}
+
 /// Every subject's decision state, by one full scan of `decision_facts`.
 pub fn load_all_states(
     ledger: &mut Ledger,
     rules: &Rules,
-) -> Result<HashMap<SubjectId, SubjectState>, StoreError> {
+) -> Result<SubjectMap<SubjectState>, StoreError> {
     ledger.read_with(|sql| {
-        let mut out = HashMap::new();
+        let mut out = SubjectMap::default();
         let mut unbuilt = Vec::new();
         sql.for_each(
             "SELECT subject_id, facts FROM decision_facts",
             &[],
             &mut |r| {
                 let id = subject(r.text(0)?)?;
-                match r.opt_text(1)? {
+                match r.opt_str(1)? {
                     Some(text) => {
-                        let state = Facts::parse(id.as_str(), &text)?.state(rules)?;
+                        let state = state_of(id.as_str(), text, rules)?;
                         out.insert(id, state);
                     }
                     None => unbuilt.push(id),
@@ -332,10 +395,10 @@ pub fn load_states(
     ledger: &mut Ledger,
     rules: &Rules,
     ids: &[SubjectId],
-) -> Result<HashMap<SubjectId, SubjectState>, StoreError> {
+) -> Result<SubjectMap<SubjectState>, StoreError> {
     static FACTS: OnceLock<String> = OnceLock::new();
     ledger.read_with(|sql| {
-        let mut out = HashMap::with_capacity(ids.len());
+        let mut out = SubjectMap::with_capacity_and_hasher(ids.len(), Default::default());
         let unique: Vec<&str> = {
             let mut seen = HashSet::new();
             ids.iter()
@@ -356,9 +419,9 @@ pub fn load_states(
             });
             sql.for_each(statement, &params, &mut |r| {
                 let id = subject(r.text(0)?)?;
-                match r.opt_text(1)? {
+                match r.opt_str(1)? {
                     Some(text) => {
-                        let state = Facts::parse(id.as_str(), &text)?.state(rules)?;
+                        let state = state_of(id.as_str(), text, rules)?;
                         out.insert(id, state);
                     }
                     None => unbuilt.push(id),
