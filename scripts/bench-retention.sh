@@ -17,6 +17,12 @@
 #   scripts/bench-retention.sh                    # both backends, 3 runs each
 #   TILLIT_BENCH_RUNS=5 TILLIT_BENCH_BACKENDS=sqlite scripts/bench-retention.sh
 #   TILLIT_BENCH_SUBJECTS=100000 scripts/bench-retention.sh   # a tenth the size
+#   TILLIT_BENCH_LAYOUT=clustered scripts/bench-retention.sh   # the due tenth are the first customers
+#
+# By default the customers whose contract ended are every tenth one, so
+# their records are spread through the table (one due subject in every
+# two or three pages): the hard case for any erasure. `clustered` makes
+# them the first tenth, as when the oldest customers leave first.
 #
 # The ledgers are built once with SQL (subjects, contracts, records) and
 # kept: SQLite under target/bench-data/, PostgreSQL as a template database
@@ -27,6 +33,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 subjects=${TILLIT_BENCH_SUBJECTS:-1000000}
+layout=${TILLIT_BENCH_LAYOUT:-spread}
+case $layout in
+    spread) ended="i % 10 = 0" ;;
+    clustered) ended="i <= $subjects / 10" ;;
+    *) echo "TILLIT_BENCH_LAYOUT is spread or clustered" >&2; exit 2 ;;
+esac
 runs=${TILLIT_BENCH_RUNS:-3}
 backends=${TILLIT_BENCH_BACKENDS:-sqlite postgres}
 pg=${TILLIT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
@@ -36,6 +48,9 @@ export TILLIT_POLICY=examples/winston/policy.toml
 cargo build --release -q -p tillit
 tillit=$PWD/target/release/tillit
 mkdir -p target/bench-data
+
+suffix=""
+[ "$layout" = spread ] || suffix="-$layout"
 
 now() { date +%s.%N; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -52,7 +67,7 @@ INSERT INTO decision_facts (subject_id) SELECT id FROM subjects;
 INSERT INTO lifecycle_events (subject_id, kind, reference, at)
   SELECT 's-' || i, 'contract-start', 'K-' || i, 1640995200000000 + i FROM $series;
 INSERT INTO lifecycle_events (subject_id, kind, reference, at)
-  SELECT 's-' || i, 'contract-end', 'K-' || i, 1705312800000000 FROM $series WHERE i % 10 = 0;
+  SELECT 's-' || i, 'contract-end', 'K-' || i, 1705312800000000 FROM $series WHERE $ended;
 INSERT INTO records (subject_id, category, kind, source, collected_at, payload, reference, accounting, state)
   SELECT 's-' || i, 'customer',
          CASE k WHEN 0 THEN 'contact' WHEN 1 THEN 'order' WHEN 2 THEN 'email' WHEN 3 THEN 'call'
@@ -68,7 +83,7 @@ SQL
 }
 
 bench_sqlite() {
-    local template=target/bench-data/retention-$subjects.db work=target/bench-data/retention-work.db
+    local template=target/bench-data/retention-$subjects$suffix.db work=target/bench-data/retention-work.db
     if [ ! -f "$template.done" ]; then
         rm -f "$template" "$template-wal" "$template-shm"
         echo "building $template ($subjects subjects, $((subjects * 10)) records)…"
@@ -121,7 +136,7 @@ PY
 }
 
 bench_postgres() {
-    local template=tillit_bench_retention_$subjects work=tillit_bench_retention_work
+    local template=tillit_bench_retention_$subjects${suffix//-/_} work=tillit_bench_retention_work
     local admin="$pg/postgres"
     if [ -z "$(psql "$admin" -Atc "SELECT 1 FROM pg_database WHERE datname = '$template'")" ] ||
         [ -n "$(psql "$admin" -Atc "SELECT 1 FROM pg_database WHERE datname = '${template}_building'")" ]; then
