@@ -19,16 +19,15 @@ use serde::{Deserialize, Serialize};
 use tillit_core::decide::{Decision, Request, Rules, SubjectState};
 use tillit_core::identity::SubjectId;
 
-use crate::sql::{Sql, Value};
+use crate::sql::{IN_SLOTS, Sql, Value, padded, slots};
 use crate::{Ledger, StoreError};
 
 /// A map by subject id, with a fast hasher: ids are not chosen by an
 /// attacker who sees the map, and a preload hashes a million of them.
 pub type SubjectMap<V> = HashMap<SubjectId, V, foldhash::fast::RandomState>;
 
-/// Subjects per bulk query: the statements have this many `IN` slots,
-/// padded with repeats.
-const CHUNK: usize = 128;
+/// Subjects per bulk query.
+const CHUNK: usize = IN_SLOTS;
 
 /// Subjects' decision states, bounded; shared by every ledger connection
 /// it is attached to.
@@ -372,16 +371,12 @@ fn subject(id: String) -> Result<SubjectId, StoreError> {
 
 /// A statement with `CHUNK` subject slots (`$1`…).
 fn in_list(head: &str, tail: &str) -> String {
-    let slots: Vec<String> = (1..=CHUNK).map(|i| format!("${i}")).collect();
-    format!("{head} ({}) {tail}", slots.join(", "))
+    format!("{head} ({}) {tail}", slots(1, CHUNK))
 }
 
 /// The chunk's ids as `CHUNK` parameters, padded with the last.
 fn chunk_params<S: AsRef<str>>(chunk: &[S]) -> Option<Vec<Value>> {
-    let last = chunk.last()?;
-    let mut params: Vec<Value> = chunk.iter().map(|id| id.as_ref().into()).collect();
-    params.resize(CHUNK, last.as_ref().into());
-    Some(params)
+    (!chunk.is_empty()).then(|| padded(chunk.iter().map(|id| id.as_ref().into()).collect(), CHUNK))
 }
 
 fn times(m: i64) -> Result<jiff::Timestamp, StoreError> {

@@ -19,10 +19,7 @@ use std::sync::Arc;
 
 use crate::audit::{self, Cursor, Verification};
 use crate::decisions::StateCache;
-use crate::sql::{Backend, Row, Sql, Value, padded, slots};
-
-/// Records or subjects per statement in retention's bulk writes.
-pub(crate) const RETENTION_CHUNK: usize = 128;
+use crate::sql::{Backend, IN_SLOTS, Row, Sql, Value, padded, slots};
 
 /// The tables whose rows about a subject go when the subject is erased.
 pub(crate) const SUBJECT_ROWS: [&str; 7] = [
@@ -530,7 +527,7 @@ impl Writer<'_> {
     }
 
     /// Anonymises (cuts from its subject) or erases (down to a tombstone)
-    /// records under `rule`, at most [`RETENTION_CHUNK`] at a time; the
+    /// records under `rule`, at most [`IN_SLOTS`] at a time; the
     /// ids it changed (not those handled already). The caller writes the
     /// audit entry ([`Writer::audit_retention`]).
     pub(crate) fn handle_records(
@@ -552,7 +549,7 @@ impl Writer<'_> {
                     "UPDATE records SET payload = NULL, reference = NULL, register = NULL,
                             inform_by = NULL, state = 'erased', handled_at = $1, handled_by = $2
                      WHERE id IN ({}) AND state <> 'erased' RETURNING id",
-                    slots(3, RETENTION_CHUNK)
+                    slots(3, IN_SLOTS)
                 )
             }),
             Action::Anonymise => ANONYMISE.get_or_init(|| {
@@ -560,14 +557,14 @@ impl Writer<'_> {
                     "UPDATE records SET subject_id = NULL, reference = NULL, register = NULL,
                             inform_by = NULL, state = 'anonymised', handled_at = $1, handled_by = $2
                      WHERE id IN ({}) AND state = 'active' RETURNING id",
-                    slots(3, RETENTION_CHUNK)
+                    slots(3, IN_SLOTS)
                 )
             }),
         };
         let mut params = vec![self.at.into(), rule.into()];
         params.extend(padded(
             records.iter().map(|r| Value::Int(*r)).collect(),
-            RETENTION_CHUNK,
+            IN_SLOTS,
         ));
         self.sql
             .query(statement, &params)?
@@ -603,7 +600,7 @@ impl Writer<'_> {
         static DELETES: OnceLock<[String; 7]> = OnceLock::new();
         static MARK: OnceLock<String> = OnceLock::new();
         let [who, left, held] = LOOKUPS.get_or_init(|| {
-            let list = slots(1, RETENTION_CHUNK);
+            let list = slots(1, IN_SLOTS);
             [
                 format!("SELECT id, pseudonym FROM subjects WHERE id IN ({list}) AND erased_at IS NULL"),
                 format!(
@@ -615,21 +612,18 @@ impl Writer<'_> {
             ]
         });
         let deletes = DELETES.get_or_init(|| {
-            let list = slots(1, RETENTION_CHUNK);
+            let list = slots(1, IN_SLOTS);
             SUBJECT_ROWS.map(|table| format!("DELETE FROM {table} WHERE subject_id IN ({list})"))
         });
         let mark = MARK.get_or_init(|| {
             format!(
                 "UPDATE subjects SET erased_at = $1 WHERE id IN ({})",
-                slots(2, RETENTION_CHUNK)
+                slots(2, IN_SLOTS)
             )
         });
         let mut erased = 0;
-        for chunk in subjects.chunks(RETENTION_CHUNK) {
-            let params = padded(
-                chunk.iter().map(|s| Value::from(*s)).collect(),
-                RETENTION_CHUNK,
-            );
+        for chunk in subjects.chunks(IN_SLOTS) {
+            let params = padded(chunk.iter().map(|s| Value::from(*s)).collect(), IN_SLOTS);
             let mut keep: HashSet<String> = HashSet::new();
             for statement in [left, held] {
                 for r in self.sql.query(statement, &params)? {
@@ -650,7 +644,7 @@ impl Writer<'_> {
                 gone.iter()
                     .map(|(id, _)| Value::from(id.as_str()))
                     .collect(),
-                RETENTION_CHUNK,
+                IN_SLOTS,
             );
             for statement in deletes {
                 self.sql.execute(statement, &gone_params)?;

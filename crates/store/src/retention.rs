@@ -31,8 +31,8 @@ use tillit_core::retention::{
 use crate::sql::{Row, Sql, Value, padded, slots};
 use crate::{Ledger, StoreError, Writer};
 
-/// Records per bulk re-read: the statements have this many `IN` slots.
-const CHUNK: usize = crate::ledger::RETENTION_CHUNK;
+/// Records or subjects per bulk statement.
+const CHUNK: usize = crate::sql::IN_SLOTS;
 
 /// One record and where it stands; names borrowed from the policy where
 /// it knows them.
@@ -173,15 +173,11 @@ fn due_in<'p>(
             Ok(())
         })?;
     }
-    let histories = {
-        let mut seen = HashSet::new();
-        let subjects: Vec<&str> = found
-            .values()
-            .filter_map(|r| r.subject.as_deref())
-            .filter(|s| seen.insert(*s))
-            .collect();
-        histories_of(sql, schedule, &subjects)?
-    };
+    let histories = histories_of(
+        sql,
+        schedule,
+        &distinct(found.values().filter_map(|r| r.subject.as_deref())),
+    )?;
     let none = History::default();
     let mut due: Vec<Standing<'p>> = found
         .into_values()
@@ -213,12 +209,11 @@ fn histories_of(
     let mut histories = HashMap::with_capacity(subjects.len());
     for chunk in subjects.chunks(CHUNK) {
         let params = padded(chunk.iter().map(|s| Value::from(*s)).collect(), CHUNK);
-        sql.for_each(statements().events, &params, &mut |r| {
+        let [events, holds, _] = statements();
+        sql.for_each(events, &params, &mut |r| {
             add_event(&mut histories, &relevant, r)
         })?;
-        sql.for_each(statements().holds, &params, &mut |r| {
-            add_hold(&mut histories, r)
-        })?;
+        sql.for_each(holds, &params, &mut |r| add_hold(&mut histories, r))?;
     }
     Ok(histories)
 }
@@ -326,33 +321,20 @@ pub fn scan<'p>(
     at: Timestamp,
     each: &mut dyn FnMut(Standing<'p>) -> Result<(), StoreError>,
 ) -> Result<(), StoreError> {
-    ledger.read_with(|sql| scan_in(sql, schedule, at, each).map(drop))
-}
-
-/// The scan, inside a read; the chain's head it saw.
-fn scan_in<'p>(
-    sql: &mut dyn Sql,
-    schedule: &Schedule<'p>,
-    at: Timestamp,
-    each: &mut dyn FnMut(Standing<'p>) -> Result<(), StoreError>,
-) -> Result<i64, StoreError> {
-    let head = sql
-        .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
-        .int(0)?;
-    let relevant = schedule.relevant_events();
-    let histories = all_histories(sql, &relevant)?;
-    let none = History::default();
-    sql.for_each(
-        "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
-         FROM records WHERE state <> 'erased'",
-        &[],
-        &mut |r| {
-            let row = record_row(r)?;
-            let history = row.subject.and_then(|s| histories.get(s)).unwrap_or(&none);
-            each(row.standing(schedule, history, at))
-        },
-    )?;
-    Ok(head)
+    ledger.read_with(|sql| {
+        let histories = all_histories(sql, &schedule.relevant_events())?;
+        let none = History::default();
+        sql.for_each(
+            "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
+             FROM records WHERE state <> 'erased'",
+            &[],
+            &mut |r| {
+                let row = record_row(r)?;
+                let history = row.subject.and_then(|s| histories.get(s)).unwrap_or(&none);
+                each(row.standing(schedule, history, at))
+            },
+        )
+    })
 }
 
 /// What falls due by a day, grouped for a DPO.
@@ -607,21 +589,18 @@ fn recheck<'p>(
     batch: &[Task<'p>],
     at: Timestamp,
 ) -> Result<Vec<Task<'p>>, StoreError> {
-    let subjects: Vec<&str> = {
-        let mut seen = HashSet::new();
-        batch
-            .iter()
-            .filter_map(|t| t.subject.as_deref())
-            .filter(|s| seen.insert(*s))
-            .collect()
-    };
-    let histories = histories_of(sql, schedule, &subjects)?;
+    let histories = histories_of(
+        sql,
+        schedule,
+        &distinct(batch.iter().filter_map(|t| t.subject.as_deref())),
+    )?;
     let none = History::default();
     let mut still = Vec::with_capacity(batch.len());
     let mut seen = HashSet::new();
     for chunk in batch.chunks(CHUNK) {
         let params = padded(chunk.iter().map(|t| Value::Int(t.record)).collect(), CHUNK);
-        sql.for_each(statements().records, &params, &mut |r| {
+        let [_, _, records] = statements();
+        sql.for_each(records, &params, &mut |r| {
             let row = record_row(r)?;
             if !seen.insert(row.id) {
                 return Ok(());
@@ -637,37 +616,29 @@ fn recheck<'p>(
     Ok(still)
 }
 
-struct Statements {
-    events: &'static str,
-    holds: &'static str,
-    records: &'static str,
+/// Bulk reads by subject or record, `CHUNK` ids each: events, holds,
+/// records not erased.
+fn statements() -> &'static [String; 3] {
+    static TEXT: std::sync::OnceLock<[String; 3]> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        let list = slots(1, CHUNK);
+        [
+            format!(
+                "SELECT subject_id, kind, reference, at FROM lifecycle_events WHERE subject_id IN ({list})"
+            ),
+            format!("SELECT id, subject_id, at, released_at FROM holds WHERE subject_id IN ({list})"),
+            format!(
+                "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
+                 FROM records WHERE id IN ({list}) AND state <> 'erased'"
+            ),
+        ]
+    })
 }
 
-fn statements() -> &'static Statements {
-    static TEXT: std::sync::OnceLock<[String; 3]> = std::sync::OnceLock::new();
-    static STATEMENTS: std::sync::OnceLock<Statements> = std::sync::OnceLock::new();
-    STATEMENTS.get_or_init(|| {
-        let list = slots(1, CHUNK);
-        let [events, holds, records] = TEXT.get_or_init(|| {
-            [
-                format!(
-                    "SELECT subject_id, kind, reference, at FROM lifecycle_events WHERE subject_id IN ({list})"
-                ),
-                format!(
-                    "SELECT id, subject_id, at, released_at FROM holds WHERE subject_id IN ({list})"
-                ),
-                format!(
-                    "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
-                     FROM records WHERE id IN ({list}) AND state <> 'erased'"
-                ),
-            ]
-        });
-        Statements {
-            events,
-            holds,
-            records,
-        }
-    })
+/// Each subject once, in first-seen order.
+fn distinct<'a>(subjects: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut seen = HashSet::new();
+    subjects.filter(|s| seen.insert(*s)).collect()
 }
 
 /// What one batch did.
@@ -705,15 +676,12 @@ fn handle<'p>(w: &mut Writer<'_>, batch: &[Task<'p>]) -> Result<Outcome<'p>, Sto
         }
     }
     // The subjects some of whose records this batch erased.
-    let subjects: Vec<&str> = {
-        let mut seen = HashSet::new();
+    let subjects = distinct(
         batch
             .iter()
             .filter(|t| erased_any.contains(&t.record))
-            .filter_map(|t| t.subject.as_deref())
-            .filter(|s| seen.insert(*s))
-            .collect()
-    };
+            .filter_map(|t| t.subject.as_deref()),
+    );
     let subjects_erased = w.erase_subjects_if_empty(&subjects)?;
     Ok(Outcome {
         handled,

@@ -47,6 +47,10 @@ impl<T: Into<Value>> From<Option<T>> for Value {
     }
 }
 
+/// Values per bulk statement: its `IN` list has this many slots, padded
+/// with repeats ([`padded`]), so one prepared statement serves every chunk.
+pub(crate) const IN_SLOTS: usize = 128;
+
 /// `$from, $from+1, …`: `n` parameter slots, for `IN` lists.
 pub(crate) fn slots(from: usize, n: usize) -> String {
     (from..from + n)
