@@ -761,6 +761,40 @@ struct Interval {
     until: Option<Timestamp>,
 }
 
+/// Intervals from opening and closing events, a reference at a time: an
+/// interval is open from an opening event until the next closing one with
+/// the same reference (at the same instant, a close comes after an open),
+/// and has no end if none follows. A close with nothing open is ignored.
+/// The decision engine's contracts and retention's keep-while states are
+/// both made this way.
+pub(crate) fn intervals<R: Ord>(
+    events: &mut [(R, Timestamp, bool)],
+) -> Vec<(Timestamp, Option<Timestamp>)> {
+    events.sort_by(|a, b| (&a.0, a.1, !a.2).cmp(&(&b.0, b.1, !b.2)));
+    let mut out = Vec::new();
+    let mut open: Option<(&R, Timestamp)> = None;
+    for (reference, at, opens) in events.iter() {
+        if let Some((r, from)) = open
+            && r != reference
+        {
+            out.push((from, None));
+            open = None;
+        }
+        match (open, *opens) {
+            (None, true) => open = Some((reference, *at)),
+            (Some((_, from)), false) => {
+                out.push((from, Some(*at)));
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some((_, from)) = open {
+        out.push((from, None));
+    }
+    out
+}
+
 impl Interval {
     fn holds_at(self, t: Timestamp) -> bool {
         self.from <= t && self.until.is_none_or(|u| t < u)
@@ -934,33 +968,11 @@ impl StateBuilder<'_> {
     pub fn finish(mut self) -> SubjectState {
         let mut state = self.state;
         state.consents.sort_by_key(|e| (e.purpose, e.at));
-        // Each reference is one contract: it is active from an opening
-        // event until the next closing one.
-        self.events
-            .sort_by(|a, b| (&a.0, a.1, !a.2).cmp(&(&b.0, b.1, !b.2)));
-        let mut open: Option<(&str, Timestamp)> = None;
-        for (reference, at, opens) in &self.events {
-            if let Some((r, from)) = open
-                && r != reference.as_str()
-            {
-                state.contracts.push(Interval { from, until: None });
-                open = None;
-            }
-            match (open, *opens) {
-                (None, true) => open = Some((reference, *at)),
-                (Some((_, from)), false) => {
-                    state.contracts.push(Interval {
-                        from,
-                        until: Some(*at),
-                    });
-                    open = None;
-                }
-                _ => {}
-            }
-        }
-        if let Some((_, from)) = open {
-            state.contracts.push(Interval { from, until: None });
-        }
+        // Each reference is one contract.
+        state.contracts = intervals(&mut self.events)
+            .into_iter()
+            .map(|(from, until)| Interval { from, until })
+            .collect();
         state.contracts.sort_by_key(|c| c.from);
         state
     }

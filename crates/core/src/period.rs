@@ -136,15 +136,24 @@ impl Period {
     /// clamped to the month's end (2024-01-31 + 1 month = 2024-02-29).
     /// `None` beyond the year 9999.
     pub fn after(self, date: Date) -> Option<Date> {
+        date.checked_add(self.span()?).ok()
+    }
+
+    /// The date this period before `date`, clamped the same way
+    /// (2026-02-28 − 24 months = 2024-02-28); `None` before the year -9999.
+    pub fn before(self, date: Date) -> Option<Date> {
+        date.checked_sub(self.span()?).ok()
+    }
+
+    fn span(self) -> Option<Span> {
         let n = i64::from(self.amount);
-        let span = match self.unit {
+        match self.unit {
             Unit::Days => Span::new().try_days(n),
             Unit::Weeks => Span::new().try_weeks(n),
             Unit::Months => Span::new().try_months(n),
             Unit::Years => Span::new().try_years(n),
         }
-        .ok()?;
-        date.checked_add(span).ok()
+        .ok()
     }
 
     /// Whether this period is at most `other` for every possible start

@@ -680,15 +680,7 @@ impl<'p> Schedule<'p> {
 /// without a period); `None` if there is none in range.
 fn latest_anchor(period: Option<Period>, day: Date) -> Option<Date> {
     let Some(p) = period else { return Some(day) };
-    let n = i64::from(p.amount);
-    let span = match p.unit {
-        crate::period::Unit::Days => jiff::Span::new().try_days(n),
-        crate::period::Unit::Weeks => jiff::Span::new().try_weeks(n),
-        crate::period::Unit::Months => jiff::Span::new().try_months(n),
-        crate::period::Unit::Years => jiff::Span::new().try_years(n),
-    }
-    .ok()?;
-    let mut d = day.checked_sub(span).ok()?;
+    let mut d = p.before(day)?;
     // Adding months clamps to the month's end, so subtracting them is only
     // near; step to the exact day (`after` grows with its start).
     while p.after(d).is_some_and(|due| due > day) {
@@ -747,26 +739,9 @@ fn open_since(
             }
         })
         .collect();
-    // By reference, then time; at the same instant a close comes after an
-    // open, so a same-instant pair is a closed interval.
-    events.sort_by(|a, b| (a.0, a.1, !a.2).cmp(&(b.0, b.1, !b.2)));
-    let mut open: Option<(&str, Timestamp)> = None;
-    let mut since: Option<Timestamp> = None;
-    for (r, t, opens) in events {
-        if let Some((or, from)) = open
-            && or != r
-        {
-            since = Some(since.map_or(from, |s| s.min(from)));
-            open = None;
-        }
-        match (open, opens) {
-            (None, true) => open = Some((r, t)),
-            (Some(_), false) => open = None,
-            _ => {}
-        }
-    }
-    if let Some((_, from)) = open {
-        since = Some(since.map_or(from, |s| s.min(from)));
-    }
-    since
+    crate::decide::intervals(&mut events)
+        .into_iter()
+        .filter(|(_, until)| until.is_none())
+        .map(|(from, _)| from)
+        .min()
 }
