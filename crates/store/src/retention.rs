@@ -385,30 +385,23 @@ fn kept_key(r: &Retention) -> String {
     }
 }
 
-/// Plans retention at `at`: every record due by `until` goes to `each`
-/// (with its standing), in record order, and into the plan's groups.
-/// With `all`, every record is judged, and the plan counts what is kept
-/// and why; without, only the records that may be due are read.
+/// Plans retention at `at`: the plan's groups, and every record due by
+/// `until` with its standing, in record order. With `all`, every record is
+/// judged, and the plan counts what is kept and why; without, only the
+/// records that may be due are read.
 pub fn plan<'p>(
     ledger: &mut Ledger,
     schedule: &Schedule<'p>,
     at: Timestamp,
     until: Timestamp,
     all: bool,
-    each: &mut dyn FnMut(&Standing<'p>) -> Result<(), StoreError>,
-) -> Result<Plan, StoreError> {
-    let mut groups: BTreeMap<(Date, &'p str, Action), u64> = BTreeMap::new();
+) -> Result<(Plan, Vec<Standing<'p>>), StoreError> {
     let mut plan = Plan {
         at,
         until,
         ..Plan::default()
     };
-    let add = |s: &Standing<'p>, groups: &mut BTreeMap<(Date, &'p str, Action), u64>| {
-        if let Some(due) = s.retention.due_at(until) {
-            *groups.entry((due.on, due.rule, due.action)).or_default() += 1;
-        }
-    };
-    if all {
+    let due = if all {
         let mut kept = BTreeMap::new();
         let mut due = Vec::new();
         let mut records = 0;
@@ -422,18 +415,15 @@ pub fn plan<'p>(
             Ok(())
         })?;
         due.sort_by_key(|s| s.record);
-        for s in &due {
-            add(s, &mut groups);
-            each(s)?;
-        }
         plan.kept = Some(kept);
         plan.records = Some(records);
+        due
     } else {
-        let due = ledger.read_with(|sql| due_in(sql, schedule, at, until))?;
-        for s in &due {
-            add(s, &mut groups);
-            each(s)?;
-        }
+        ledger.read_with(|sql| due_in(sql, schedule, at, until))?
+    };
+    let mut groups: BTreeMap<(Date, &'p str, Action), u64> = BTreeMap::new();
+    for d in due.iter().filter_map(|s| s.retention.due_at(until)) {
+        *groups.entry((d.on, d.rule, d.action)).or_default() += 1;
     }
     plan.due = groups
         .into_iter()
@@ -444,7 +434,7 @@ pub fn plan<'p>(
             records,
         })
         .collect();
-    Ok(plan)
+    Ok((plan, due))
 }
 
 /// One record the sweep is to handle.

@@ -240,16 +240,15 @@ fn planned(
 ) -> Listed {
     let labels: BTreeMap<i64, &(String, String)> = ids.iter().map(|(k, v)| (*v, k)).collect();
     let mut out = BTreeSet::new();
-    retention::plan(ledger, schedule, at, at, false, &mut |s| {
+    let (_, due) = retention::plan(ledger, schedule, at, at, false).unwrap();
+    for s in due {
         let (subject, label) = labels[&s.record];
         out.insert((
             subject.clone(),
             label.clone(),
             s.retention.due_at(at).unwrap().action,
         ));
-        Ok(())
-    })
-    .unwrap();
+    }
     out
 }
 
@@ -478,12 +477,8 @@ fn reading_what_may_be_due_finds_what_judging_everything_finds(db: &TestDb) {
     .unwrap();
     let schedule = Schedule::new(&policy, stockholm());
     let listed = |ledger: &mut Ledger, at: Timestamp, until: Timestamp, all: bool| {
-        let mut out = Vec::new();
-        let plan = retention::plan(ledger, &schedule, at, until, all, &mut |s| {
-            out.push((s.record, s.retention.clone()));
-            Ok(())
-        })
-        .unwrap();
+        let (plan, due) = retention::plan(ledger, &schedule, at, until, all).unwrap();
+        let out: Vec<_> = due.into_iter().map(|s| (s.record, s.retention)).collect();
         (plan.due, out)
     };
     let mut compared = 0;
@@ -575,12 +570,11 @@ fn plan_equals_sweep_on_a_generated_company(db: &TestDb) {
         "2031-01-01",
     ] {
         let at = t(day);
-        let mut plan = BTreeMap::new();
-        let summary_plan = retention::plan(&mut ledger, &schedule, at, at, false, &mut |s| {
-            plan.insert(s.record, s.retention.due_at(at).unwrap().action);
-            Ok(())
-        })
-        .unwrap();
+        let (summary_plan, due) = retention::plan(&mut ledger, &schedule, at, at, false).unwrap();
+        let plan: BTreeMap<i64, Action> = due
+            .iter()
+            .map(|s| (s.record, s.retention.due_at(at).unwrap().action))
+            .collect();
         assert_eq!(summary_plan.total_due(), plan.len() as u64);
         let before = states(db);
         let summary = retention::sweep(

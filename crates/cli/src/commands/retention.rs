@@ -93,26 +93,19 @@ pub fn run(cx: &Context, command: Command) -> anyhow::Result<ExitCode> {
                 at::shown(until.timestamp()),
                 at::shown(at.timestamp())
             );
+            let (plan, due) = retention::plan(
+                &mut ledger,
+                &schedule,
+                at.timestamp(),
+                until.timestamp(),
+                a.all,
+            )?;
             if a.json {
-                plan_json(
-                    &mut ledger,
-                    &schedule,
-                    at.timestamp(),
-                    until.timestamp(),
-                    a.all,
-                )
+                plan_json(&plan, &due)?;
             } else {
-                let plan = retention::plan(
-                    &mut ledger,
-                    &schedule,
-                    at.timestamp(),
-                    until.timestamp(),
-                    a.all,
-                    &mut |_| Ok(()),
-                )?;
                 say(&plan_text(&plan))?;
-                Ok(ExitCode::SUCCESS)
             }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Sweep(a) => {
             let at = at::or_now(a.at)?;
@@ -243,78 +236,49 @@ fn sweep_text(s: &SweepSummary, dry_run: bool) -> String {
     out.trim_end().to_owned()
 }
 
-/// The plan as one JSON document, the records streamed as they are found.
-fn plan_json(
-    ledger: &mut tillit_store::Ledger,
-    schedule: &Schedule<'_>,
-    at: jiff::Timestamp,
-    until: jiff::Timestamp,
-    all: bool,
-) -> anyhow::Result<ExitCode> {
-    let stdout = std::io::stdout().lock();
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, stdout);
-    let mut first = true;
-    let mut closed = false;
-    let mut write = |out: &mut std::io::BufWriter<_>, text: &[u8]| -> anyhow::Result<()> {
-        if closed {
-            return Ok(());
-        }
-        match out.write_all(text) {
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                closed = true;
-                Ok(())
+/// The plan as one JSON document, a record due per line, streamed. A
+/// reader that stops early is not an error.
+fn plan_json(plan: &Plan, due: &[Standing<'_>]) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut write = || -> std::io::Result<()> {
+        out.write_all(b"{\"records\": [\n")?;
+        let records = due
+            .iter()
+            .filter_map(|s| Some((s, s.retention.due_at(plan.until)?)));
+        for (i, (s, due)) in records.enumerate() {
+            if i > 0 {
+                out.write_all(b",\n")?;
             }
-            other => other.context("cannot write to standard output"),
+            let item = json!({
+                "record": s.record,
+                "subject": s.subject,
+                "category": s.category,
+                "kind": s.kind,
+                "action": due.action,
+                "due": due.on,
+                "rule": due.rule,
+                "reason": {
+                    "sv": due.reason(Lang::Sv),
+                    "en": due.reason(Lang::En),
+                },
+            });
+            serde_json::to_writer(&mut out, &item)?;
         }
+        // The rest of the document after the records.
+        let tail = json!({
+            "at": plan.at,
+            "until": plan.until,
+            "judged": plan.records,
+            "due": plan.due,
+            "kept": plan.kept,
+        })
+        .to_string();
+        let rest = tail.strip_prefix('{').unwrap_or(&tail);
+        writeln!(out, "\n], {rest}")?;
+        out.flush()
     };
-    write(&mut out, b"{\"records\": [\n")?;
-    let mut failure = None;
-    let plan = retention::plan(ledger, schedule, at, until, all, &mut |s: &Standing| {
-        let Some(due) = s.retention.due_at(until) else {
-            return Ok(());
-        };
-        let item = json!({
-            "record": s.record,
-            "subject": s.subject,
-            "category": s.category,
-            "kind": s.kind,
-            "action": due.action,
-            "due": due.on,
-            "rule": due.rule,
-            "reason": {
-                "sv": due.reason(Lang::Sv),
-                "en": due.reason(Lang::En),
-            },
-        });
-        let mut line = if first {
-            String::new()
-        } else {
-            ",\n".to_owned()
-        };
-        first = false;
-        line.push_str(&item.to_string());
-        if let Err(e) = write(&mut out, line.as_bytes()) {
-            failure = Some(e);
-        }
-        Ok(())
-    })?;
-    if let Some(e) = failure {
-        return Err(e);
+    match write() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.context("cannot write to standard output"),
     }
-    let tail = json!({
-        "at": plan.at,
-        "until": plan.until,
-        "judged": plan.records,
-        "due": plan.due,
-        "kept": plan.kept,
-    });
-    // The rest of the document after the records.
-    let tail = tail.to_string();
-    let rest = tail.strip_prefix('{').unwrap_or(&tail);
-    write(&mut out, format!("\n], {rest}\n").as_bytes())?;
-    match out.flush() {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        other => other.context("cannot write to standard output")?,
-    }
-    Ok(ExitCode::SUCCESS)
 }
