@@ -198,15 +198,6 @@ impl<'p> Retention<'p> {
             Retention::Done => lang.pick("redan raderad", "already erased").to_owned(),
         }
     }
-
-    /// The rule that decided, if one did.
-    pub fn rule(&self) -> Option<&'p str> {
-        match self {
-            Retention::Due(d) => Some(d.rule),
-            Retention::Kept(k) => k.rule,
-            Retention::Done => None,
-        }
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -412,10 +403,6 @@ impl<'p> Schedule<'p> {
             by_kind,
             statutory: policy.statutory_minimums.first(),
         }
-    }
-
-    pub fn policy(&self) -> &'p Policy {
-        self.policy
     }
 
     /// The rule that governs a kind, if any.
