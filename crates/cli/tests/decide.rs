@@ -508,6 +508,80 @@ fn batch_keeps_order_across_chunks_and_stops_quietly_when_the_reader_does() {
 }
 
 #[test]
+fn a_batch_decided_by_one_pass_over_the_ledger_answers_as_keyed_loads_do() {
+    let l = Ledger::new();
+    l.ok(&["demo", "--subjects", "300", "--at", "2026-11-01"]);
+    // 6,000 requests over 320 ids (20 of them not in the ledger), every
+    // role, purpose and category, at many times: one chunk that names
+    // the whole ledger, so it is decided by a scan.
+    let roles = [
+        "support",
+        "marketing",
+        "billing",
+        "analyst",
+        "dpo",
+        "nobody",
+    ];
+    let asks = [
+        ("service-provision", "customer"),
+        ("marketing", "traffic"),
+        ("marketing", "customer"),
+        ("legal-compliance", "customer"),
+        ("service-development", "traffic"),
+        ("security", "traffic"),
+    ];
+    let lines: Vec<String> = (0..6_000)
+        .map(|n: usize| {
+            if n % 1_001 == 500 {
+                return "{\"subject\": 1}".to_owned();
+            }
+            let (purpose, category) = asks[n / 7 % asks.len()];
+            format!(
+                r#"{{"subject":"c-{:06}","role":"{}","purpose":"{purpose}","category":"{category}","at":"{}-{:02}-15T12:00:00Z"}}"#,
+                n * 7_919 % 320 + 1,
+                roles[n % roles.len()],
+                2022 + n % 5,
+                1 + n % 12,
+            )
+        })
+        .collect();
+    let scanned = l.run_with_input(&["decide", "--batch"], &lines.join("\n"));
+    assert_eq!(scanned.status.code(), Some(1), "{}", stderr(&scanned));
+    // The same lines in batches too small to scan for: keyed loads.
+    let mut keyed = String::new();
+    for part in lines.chunks(1_000) {
+        let out = l.run_with_input(&["decide", "--batch"], &part.join("\n"));
+        keyed.push_str(&stdout(&out));
+    }
+    let scanned = stdout(&scanned);
+    let (scanned_lines, keyed_lines): (Vec<&str>, Vec<&str>) =
+        (scanned.lines().collect(), keyed.lines().collect());
+    assert_eq!(scanned_lines.len(), 6_000);
+    for (n, (a, b)) in scanned_lines.iter().zip(&keyed_lines).enumerate() {
+        if n % 1_001 == 500 {
+            // Error lines count from the start of their own input.
+            assert!(a.contains(&format!("\"line\":{}", n + 1)), "{a}");
+            continue;
+        }
+        assert_eq!(a, b, "line {}", n + 1);
+    }
+    let rules: std::collections::BTreeSet<&str> = scanned_lines
+        .iter()
+        .filter_map(|l| l.split("\"rule\":\"").nth(1)?.split('"').next())
+        .collect();
+    for rule in [
+        "unknown-subject",
+        "unknown-role",
+        "no-need-to-know",
+        "contract-active",
+        "no-consent",
+        "legal-obligation",
+    ] {
+        assert!(rules.contains(rule), "{rule} not among {rules:?}");
+    }
+}
+
+#[test]
 fn help_teaches_the_exit_codes_and_the_batch_format() {
     let l = Ledger::new();
     let help = l.ok(&["decide", "--help"]);

@@ -180,6 +180,87 @@ impl Decider {
         Ok(self.rules.decide_for(state.as_deref(), request))
     }
 
+    /// Decides a batch that names much of the ledger by one pass over
+    /// every subject's stored facts, on one snapshot: each subject the
+    /// batch names is read and decided once, as its row passes; the rest
+    /// are skipped unread. Cheaper than keyed loads once a batch names
+    /// more than a few percent of the subjects (see [`Decider::subjects`]).
+    ///
+    /// `decided(i, decision)` is called once for each request `i`, in the
+    /// order the ledger yields subjects, not the requests' order. Neither
+    /// reads nor fills the cache: the snapshot is at least as new as
+    /// anything the cache holds.
+    pub fn decide_by_scan(
+        &self,
+        ledger: &mut Ledger,
+        requests: &[(SubjectId, Request)],
+        mut decided: impl FnMut(usize, Decision),
+    ) -> Result<(), StoreError> {
+        const END: usize = usize::MAX;
+        // Each named subject's first request and whether its row was
+        // seen; `next` links a subject's requests.
+        let mut named: HashMap<&str, (usize, bool), foldhash::fast::RandomState> =
+            HashMap::with_capacity_and_hasher(requests.len(), Default::default());
+        let mut next = vec![END; requests.len()];
+        for (i, ((id, _), link)) in requests.iter().zip(&mut next).enumerate().rev() {
+            let head = named.entry(id.as_str()).or_insert((END, false));
+            *link = head.0;
+            head.0 = i;
+        }
+        let rules = &self.rules;
+        let mut decide_each = |first: usize, state: Option<&SubjectState>| {
+            let mut i = first;
+            while let (Some((_, request)), Some(link)) = (requests.get(i), next.get(i)) {
+                decided(i, rules.decide_for(state, request));
+                i = *link;
+            }
+        };
+        ledger.read_with(|sql| {
+            let mut unbuilt = Vec::new();
+            sql.for_each(
+                "SELECT subject_id, facts FROM decision_facts",
+                &[],
+                &mut |r| {
+                    let id = r.str(0)?;
+                    let Some(head) = named.get_mut(id) else {
+                        return Ok(());
+                    };
+                    head.1 = true;
+                    match r.opt_str(1)? {
+                        Some(text) => decide_each(head.0, Some(&state_of(id, text, rules)?)),
+                        None => unbuilt.push(id.to_owned()),
+                    }
+                    Ok(())
+                },
+            )?;
+            for (id, facts) in facts_from_tables(sql, &unbuilt)? {
+                if let Some(head) = named.get(id.as_str()) {
+                    decide_each(head.0, Some(&facts.state(rules)?));
+                }
+            }
+            Ok(())
+        })?;
+        // Subjects the ledger does not hold.
+        for (first, seen) in named.into_values() {
+            if !seen {
+                decide_each(first, None);
+            }
+        }
+        Ok(())
+    }
+
+    /// How many subjects the ledger holds decision facts for: what a
+    /// batch compares itself with to choose between keyed loads and
+    /// [`Decider::decide_by_scan`].
+    pub fn subjects(&self, ledger: &mut Ledger) -> Result<u64, StoreError> {
+        ledger.read_with(|sql| {
+            let n = sql
+                .query_one("SELECT count(*) FROM decision_facts", &[])?
+                .int(0)?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+    }
+
     /// Many decisions, in order; the states not in the cache are loaded
     /// together, a chunk of subjects per query.
     pub fn decide_all(

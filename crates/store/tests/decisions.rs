@@ -282,6 +282,20 @@ fn many_decisions_load_states_in_chunks_and_agree_with_one_by_one(db: &TestDb) {
         preloaded.decide_all(&mut ledger, &requests).unwrap(),
         all_decisions
     );
+    // One pass over every subject's facts decides each request once, the
+    // same way; it names the subjects it holds facts for.
+    assert_eq!(batch.subjects(&mut ledger).unwrap(), 300);
+    let mut scanned = vec![None; requests.len()];
+    batch
+        .decide_by_scan(&mut ledger, &requests, |i, d| {
+            assert!(scanned[i].replace(d).is_none(), "request {i} decided twice");
+        })
+        .unwrap();
+    let scanned: Vec<_> = scanned
+        .into_iter()
+        .map(|d| d.expect("every request decided"))
+        .collect();
+    assert_eq!(scanned, all_decisions);
 }
 
 fn demo_company(ledger: &mut Ledger, policy: &Policy, subjects: u64) {

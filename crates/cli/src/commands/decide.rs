@@ -38,6 +38,11 @@ pub const DENIED: u8 = 3;
 /// optional) and writes one JSON decision per line, in the same order. A
 /// line that is not a request gets {"line": N, "error": "…"} in its place;
 /// the batch then exits 1, else 0 whatever was allowed.
+///
+/// Input is read and decided in chunks of up to 1,048,576 lines, each
+/// written once it is decided. A chunk that names many subjects (an
+/// eighth of the ledger or more) is decided by one pass over every
+/// subject's facts; a smaller one by loading the states it names.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  tillit decide --subject c-000001 --role marketing --purpose marketing --category traffic\n  tillit decide --subject c-000001 --role analyst --purpose service-development --category customer --anonymised --json\n  tillit decide --batch < requests.jsonl > decisions.jsonl"
@@ -185,14 +190,49 @@ struct LineError<'a> {
     error: &'a str,
 }
 
-/// Lines decided together: their states load in one go.
-const BATCH: usize = 4096;
+/// Lines read and decided together, at most: a batch that names much of
+/// the ledger is decided by one pass over it per chunk.
+const CHUNK: usize = 1 << 20;
 
-/// A chunk of lines, decided: each line's request and decision, or why it
-/// is not a request.
-type Decided = Vec<Result<(SubjectId, Request, Decision), String>>;
+/// Lines decided together by keyed loads: their states load in one go.
+const KEYED: usize = 4096;
 
-/// Decides on this thread and reports on a second: while one chunk's
+/// A chunk of requests decides by one pass over every subject's facts
+/// once it names at least this many: a scan costs about what keyed loads
+/// of an eighth of the ledger do.
+const SCAN_SHARE: u64 = 8;
+
+/// Lines of input, parsed.
+struct Chunk {
+    /// The number of its first line, counted from 1.
+    first: u64,
+    requests: Vec<(SubjectId, Request)>,
+    /// The lines that are not requests: their place in the chunk, and
+    /// why; in order.
+    bad: Vec<(usize, String)>,
+}
+
+impl Chunk {
+    fn lines(&self) -> usize {
+        self.requests.len() + self.bad.len()
+    }
+}
+
+/// What the writer is handed, in input order.
+enum Output {
+    /// Lines decided, to explain and write: each line's request and
+    /// decision, or why it is not a request.
+    Decided(Vec<Result<(SubjectId, Request, Decision), String>>),
+    /// Lines already written as JSON into `text`, each at its span, in
+    /// input order; `bad` of them were not requests.
+    Written {
+        text: Vec<u8>,
+        spans: Vec<std::ops::Range<usize>>,
+        bad: u64,
+    },
+}
+
+/// Decides on this thread and writes on a second: while one chunk's
 /// states load and its decisions are made, the chunk before is explained
 /// and written, in order.
 fn batch(
@@ -201,23 +241,23 @@ fn batch(
     at: jiff::Timestamp,
     tz: &TimeZone,
 ) -> anyhow::Result<ExitCode> {
-    let (chunks, decided) = std::sync::mpsc::sync_channel::<Decided>(2);
+    let (outputs, received) = std::sync::mpsc::sync_channel::<Output>(2);
     std::thread::scope(|scope| {
         let rules = decider.rules();
-        let reporter = scope.spawn(move || report(rules, tz, decided));
-        let deciding = decide_lines(decider, ledger, at, &chunks);
-        // The reporter stops at the end of input, or early when stdout is
+        let writer = scope.spawn(move || write_out(rules, tz, received));
+        let deciding = decide_lines(decider, ledger, at, tz, &outputs);
+        // The writer stops at the end of input, or early when stdout is
         // closed; either way it says what it wrote.
-        drop(chunks);
-        let reported = reporter
+        drop(outputs);
+        let written = writer
             .join()
             .map_err(|_| anyhow::anyhow!("the thread writing decisions failed"))?;
-        let reported = reported?;
+        let written = written?;
         deciding?;
-        match reported {
-            Reported::Closed => Ok(ExitCode::SUCCESS),
-            Reported::All { bad: 0 } => Ok(ExitCode::SUCCESS),
-            Reported::All { bad } => {
+        match written {
+            Written::Closed => Ok(ExitCode::SUCCESS),
+            Written::All { bad: 0 } => Ok(ExitCode::SUCCESS),
+            Written::All { bad } => {
                 eprintln!(
                     "error: {bad} line(s) were not requests; see the \"error\" lines in the output"
                 );
@@ -228,109 +268,269 @@ fn batch(
 }
 
 /// Reads stdin a chunk at a time, decides it, and hands it on; stops
-/// early if the reporter has gone.
+/// early if the writer has gone.
 fn decide_lines(
     decider: &Decider,
     ledger: &mut tillit_store::Ledger,
     at: jiff::Timestamp,
-    chunks: &std::sync::mpsc::SyncSender<Decided>,
+    tz: &TimeZone,
+    outputs: &std::sync::mpsc::SyncSender<Output>,
 ) -> anyhow::Result<()> {
     let mut lines = std::io::stdin().lock().lines();
-    let mut texts: Vec<String> = Vec::with_capacity(BATCH);
+    let mut first = 1;
+    let mut ledger_subjects = None;
     loop {
-        texts.clear();
-        for line in lines.by_ref().take(BATCH) {
+        let mut texts = Vec::new();
+        for line in lines.by_ref().take(CHUNK) {
             texts.push(line.context("cannot read standard input")?);
         }
         if texts.is_empty() {
             return Ok(());
         }
-        // Parse every line first; what is malformed keeps its place.
-        let parsed: Vec<Result<(SubjectId, Request), String>> = texts
-            .iter()
-            .map(|text| parse_line(decider.rules(), text, at))
-            .collect();
-        let requests: Vec<(SubjectId, Request)> = parsed
-            .iter()
-            .filter_map(|p| p.as_ref().ok().cloned())
-            .collect();
-        let mut decisions = decider.decide_all(ledger, &requests)?.into_iter();
-        let mut chunk = Vec::with_capacity(parsed.len());
-        for p in parsed {
-            chunk.push(match p {
-                Ok((subject, request)) => {
-                    let d = decisions
-                        .next()
-                        .ok_or_else(|| anyhow::anyhow!("a decision went missing in the batch"))?;
-                    Ok((subject, request, d))
-                }
-                Err(e) => Err(e),
-            });
-        }
-        if chunks.send(chunk).is_err() {
-            // The reporter stopped: stdout is closed.
+        let chunk = parse_chunk(decider.rules(), &texts, first, at);
+        drop(texts);
+        first += chunk.lines() as u64;
+        let scan = chunk.requests.len() >= KEYED && {
+            let n = match ledger_subjects {
+                Some(n) => n,
+                None => *ledger_subjects.insert(decider.subjects(ledger)?),
+            };
+            chunk.requests.len() as u64 * SCAN_SHARE >= n
+        };
+        let sent = if scan {
+            let written = decide_by_scan(decider, ledger, tz, &chunk)?;
+            outputs.send(written).is_ok()
+        } else {
+            decide_keyed(decider, ledger, chunk, outputs)?
+        };
+        if !sent {
+            // The writer stopped: stdout is closed.
             return Ok(());
         }
     }
 }
 
-/// Explains and writes each decision as a JSON line.
-fn report(
-    rules: &Rules,
-    tz: &TimeZone,
-    decided: std::sync::mpsc::Receiver<Decided>,
-) -> anyhow::Result<Reported> {
-    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    let mut number = 0u64;
-    let mut bad = 0u64;
-    for chunk in decided {
-        for line in &chunk {
-            number += 1;
-            let written = match line {
-                Ok((subject, request, d)) => {
-                    let (role, purpose, category) = rules.names(request);
-                    let report = Report {
-                        subject: subject.as_str(),
-                        role,
-                        purpose,
-                        category,
-                        at: request.at,
-                        decision: rules.explain(d, request, tz),
-                    };
-                    serde_json::to_writer(&mut out, &report)
-                }
-                Err(e) => {
-                    bad += 1;
-                    serde_json::to_writer(
-                        &mut out,
-                        &LineError {
-                            line: number,
-                            error: e,
-                        },
-                    )
-                }
-            };
-            let written = written
-                .map_err(std::io::Error::from)
-                .and_then(|()| out.write_all(b"\n"));
-            match written {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
-                    return Ok(Reported::Closed);
-                }
-                other => other.context("cannot write to standard output")?,
+/// Parses a chunk's lines, on both cores; what is malformed keeps its
+/// place.
+fn parse_chunk(rules: &Rules, texts: &[String], first: u64, at: jiff::Timestamp) -> Chunk {
+    let parse = |texts: &[String], offset: usize| {
+        let mut requests = Vec::with_capacity(texts.len());
+        let mut bad = Vec::new();
+        for (i, text) in texts.iter().enumerate() {
+            match parse_line(rules, text, at) {
+                Ok(r) => requests.push(r),
+                Err(e) => bad.push((offset + i, e)),
             }
         }
-    }
-    match out.flush() {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Reported::Closed),
-        other => other
-            .context("cannot write to standard output")
-            .map(|()| Reported::All { bad }),
+        (requests, bad)
+    };
+    let (head, tail) = texts.split_at(texts.len() / 2);
+    let ((mut requests, mut bad), (more, more_bad)) = if head.len() < KEYED {
+        (parse(texts, 0), (Vec::new(), Vec::new()))
+    } else {
+        std::thread::scope(|s| {
+            let tail = s.spawn(|| parse(tail, head.len()));
+            let head = parse(head, 0);
+            // Parsing cannot panic; if it did, the panic goes on.
+            (
+                head,
+                tail.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            )
+        })
+    };
+    requests.extend(more);
+    bad.extend(more_bad);
+    Chunk {
+        first,
+        requests,
+        bad,
     }
 }
 
-/// How the reporting ended.
-enum Reported {
+/// Decides a chunk by keyed loads, `KEYED` lines at a time, handing each
+/// on as it is decided. False if the writer has gone.
+fn decide_keyed(
+    decider: &Decider,
+    ledger: &mut tillit_store::Ledger,
+    chunk: Chunk,
+    outputs: &std::sync::mpsc::SyncSender<Output>,
+) -> anyhow::Result<bool> {
+    let mut bad = chunk.bad.into_iter().peekable();
+    let mut requests = chunk.requests.into_iter().peekable();
+    let mut line = 0;
+    while requests.peek().is_some() || bad.peek().is_some() {
+        let some: Vec<(SubjectId, Request)> = requests.by_ref().take(KEYED).collect();
+        let mut decisions = decider.decide_all(ledger, &some)?.into_iter();
+        let mut decided = Vec::with_capacity(some.len());
+        for (subject, request) in some {
+            while let Some((_, why)) = bad.next_if(|(at, _)| *at == line) {
+                decided.push(Err(why));
+                line += 1;
+            }
+            let d = decisions
+                .next()
+                .ok_or_else(|| anyhow::anyhow!("a decision went missing in the batch"))?;
+            decided.push(Ok((subject, request, d)));
+            line += 1;
+        }
+        if requests.peek().is_none() {
+            decided.extend(bad.by_ref().map(|(_, why)| Err(why)));
+        }
+        if outputs.send(Output::Decided(decided)).is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Decides a chunk by one pass over the ledger, explaining each decision
+/// on a second thread as it is made; the lines come out in input order.
+fn decide_by_scan(
+    decider: &Decider,
+    ledger: &mut tillit_store::Ledger,
+    tz: &TimeZone,
+    chunk: &Chunk,
+) -> anyhow::Result<Output> {
+    let rules = decider.rules();
+    let (blocks, received) = std::sync::mpsc::sync_channel::<Vec<(usize, Decision)>>(8);
+    std::thread::scope(|scope| {
+        let explainer = scope.spawn(move || {
+            let mut text = Vec::with_capacity(chunk.lines() * 512);
+            let mut spans = vec![0..0; chunk.requests.len()];
+            for block in received {
+                for (i, d) in block {
+                    if let (Some((subject, request)), Some(span)) =
+                        (chunk.requests.get(i), spans.get_mut(i))
+                    {
+                        let start = text.len();
+                        write_decision(&mut text, rules, tz, subject, request, &d)?;
+                        *span = start..text.len();
+                    }
+                }
+            }
+            // Requests and bad lines back in input order.
+            let mut ordered = Vec::with_capacity(chunk.lines());
+            let mut spans = spans.into_iter();
+            let mut bad = chunk.bad.iter().peekable();
+            for line in 0..chunk.lines() {
+                match bad.next_if(|(at, _)| *at == line) {
+                    Some((_, why)) => {
+                        let start = text.len();
+                        write_error(&mut text, chunk.first + line as u64, why)?;
+                        ordered.push(start..text.len());
+                    }
+                    None => ordered.push(spans.next().unwrap_or_default()),
+                }
+            }
+            Ok::<_, std::io::Error>(Output::Written {
+                text,
+                spans: ordered,
+                bad: chunk.bad.len() as u64,
+            })
+        });
+        let mut block = Vec::with_capacity(KEYED);
+        let scanned = decider.decide_by_scan(ledger, &chunk.requests, |i, d| {
+            block.push((i, d));
+            if block.len() == KEYED {
+                let full = std::mem::replace(&mut block, Vec::with_capacity(KEYED));
+                // If the explainer has failed, its error is reported below.
+                let _ = blocks.send(full);
+            }
+        });
+        let _ = blocks.send(block);
+        drop(blocks);
+        let written = explainer
+            .join()
+            .map_err(|_| anyhow::anyhow!("the thread explaining decisions failed"))?;
+        scanned?;
+        Ok(written?)
+    })
+}
+
+/// Explains and writes each decision as a JSON line.
+fn write_out(
+    rules: &Rules,
+    tz: &TimeZone,
+    received: std::sync::mpsc::Receiver<Output>,
+) -> anyhow::Result<Written> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut number = 0u64;
+    let mut bad = 0u64;
+    for output in received {
+        let written = match output {
+            Output::Decided(lines) => lines.iter().try_for_each(|line| {
+                number += 1;
+                match line {
+                    Ok((subject, request, d)) => {
+                        write_decision(&mut out, rules, tz, subject, request, d)
+                    }
+                    Err(why) => {
+                        bad += 1;
+                        write_error(&mut out, number, why)
+                    }
+                }
+            }),
+            Output::Written {
+                text,
+                spans,
+                bad: more,
+            } => {
+                number += spans.len() as u64;
+                bad += more;
+                spans
+                    .into_iter()
+                    .try_for_each(|span| out.write_all(text.get(span).unwrap_or_default()))
+            }
+        };
+        match written {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Written::Closed),
+            other => other.context("cannot write to standard output")?,
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(Written::Closed),
+        other => other
+            .context("cannot write to standard output")
+            .map(|()| Written::All { bad }),
+    }
+}
+
+/// One decision as a JSON line.
+fn write_decision(
+    out: &mut impl Write,
+    rules: &Rules,
+    tz: &TimeZone,
+    subject: &SubjectId,
+    request: &Request,
+    d: &Decision,
+) -> std::io::Result<()> {
+    let (role, purpose, category) = rules.names(request);
+    let report = Report {
+        subject: subject.as_str(),
+        role,
+        purpose,
+        category,
+        at: request.at,
+        decision: rules.explain(d, request, tz),
+    };
+    serde_json::to_writer(&mut *out, &report)?;
+    out.write_all(b"\n")
+}
+
+/// Line `number`, which is not a request, as a JSON line.
+fn write_error(out: &mut impl Write, number: u64, why: &str) -> std::io::Result<()> {
+    serde_json::to_writer(
+        &mut *out,
+        &LineError {
+            line: number,
+            error: why,
+        },
+    )?;
+    out.write_all(b"\n")
+}
+
+/// How the writing ended.
+enum Written {
     /// Every line was written; this many were not requests.
     All { bad: u64 },
     /// Whoever read stdout stopped reading (`| head`): not an error.
