@@ -212,6 +212,98 @@ pub struct Due<'p> {
     pub why: DueWhy<'p>,
 }
 
+/// What an erasure request does to a record; see [`Schedule::on_erasure`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", content = "kept", rename_all = "kebab-case")]
+pub enum OnErasure<'p> {
+    Erase,
+    /// Kept, for every reason listed.
+    Keep(Vec<Exception<'p>>),
+    /// Erased already.
+    Done,
+}
+
+/// Why an erasure request leaves a record in place (GDPR Art. 17(3)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Exception<'p> {
+    /// A legal hold in force, until it is released.
+    Hold { hold: i64, since: Date },
+    /// An open claim the record belongs to (an unpaid invoice), until the
+    /// state closes.
+    LegalClaim { state: &'p str, since: Date },
+    /// Accounting material the law keeps through `kept_through`.
+    Statutory {
+        law: &'p str,
+        fiscal_year_end: Date,
+        kept_through: Date,
+    },
+}
+
+impl Exception<'_> {
+    /// The provision of Art. 17(3) it rests on.
+    pub fn article(&self) -> &'static str {
+        match self {
+            Exception::Hold { .. } | Exception::LegalClaim { .. } => "GDPR Art. 17(3)(e)",
+            Exception::Statutory { .. } => "GDPR Art. 17(3)(b)",
+        }
+    }
+
+    /// The last day it keeps the record, where one is known.
+    pub fn until(&self) -> Option<Date> {
+        match self {
+            Exception::Statutory { kept_through, .. } => Some(*kept_through),
+            Exception::Hold { .. } | Exception::LegalClaim { .. } => None,
+        }
+    }
+
+    /// Why, in one sentence, with until when.
+    pub fn reason(&self, policy: &Policy, lang: Lang) -> String {
+        match self {
+            Exception::Hold { hold, since } => match lang {
+                Lang::Sv => format!(
+                    "sparas under bevarandeorder #{hold} sedan {since}, till dess den hävs (rättsliga anspråk, {})",
+                    self.article()
+                ),
+                Lang::En => format!(
+                    "kept under legal hold #{hold} since {since}, until it is released (legal claims, {})",
+                    self.article()
+                ),
+            },
+            Exception::LegalClaim { state, since } => {
+                let name = policy
+                    .states
+                    .get(*state)
+                    .map_or_else(|| (*state).to_owned(), |s| s.name.get(lang).to_owned());
+                match lang {
+                    Lang::Sv => format!(
+                        "sparas {name} (`{state}` sedan {since}): ett rättsligt anspråk ({})",
+                        self.article()
+                    ),
+                    Lang::En => format!(
+                        "kept {name} (`{state}` since {since}): a legal claim ({})",
+                        self.article()
+                    ),
+                }
+            }
+            Exception::Statutory {
+                law,
+                fiscal_year_end,
+                kept_through,
+            } => match lang {
+                Lang::Sv => format!(
+                    "räkenskapsinformation för räkenskapsåret som slutade {fiscal_year_end}: sparas till och med {kept_through} enligt {law} (rättslig förpliktelse, {})",
+                    self.article()
+                ),
+                Lang::En => format!(
+                    "accounting material of the fiscal year that ended {fiscal_year_end}: kept through {kept_through} under {law} (legal obligation, {})",
+                    self.article()
+                ),
+            },
+        }
+    }
+}
+
 /// How the day was computed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -638,6 +730,66 @@ impl<'p> Schedule<'p> {
             });
         }
         Retention::Due(due)
+    }
+
+    /// What a subject's request for erasure (GDPR Art. 17) does to
+    /// `record` at `at`: it is erased, unless an exception of Art. 17(3)
+    /// keeps it:
+    /// - a legal hold in force on the subject (the establishment, exercise
+    ///   or defence of legal claims, 17(3)(e));
+    /// - a keep-while state of its rule that holds and is not the contract
+    ///   state: an unpaid invoice is an open claim (17(3)(e)) until it
+    ///   closes. The contract state keeps nothing here: a subject who asks
+    ///   to be erased ends what it kept;
+    /// - accounting material the law keeps (17(3)(b)) through the
+    ///   statutory minimum's last day.
+    ///
+    /// Every exception that applies is listed.
+    pub fn on_erasure(
+        &self,
+        record: &RecordFacts<'_>,
+        history: &History,
+        at: Timestamp,
+    ) -> OnErasure<'p> {
+        if record.state == RecordState::Erased {
+            return OnErasure::Done;
+        }
+        let mut kept = Vec::new();
+        if let Some(hold) = history.holds.iter().find(|h| h.in_force_at(at)) {
+            kept.push(Exception::Hold {
+                hold: hold.id,
+                since: self.date(hold.placed),
+            });
+        }
+        if let Some(rule) = self.by_kind.get(record.kind)
+            && let Some(id) = &rule.keep_while
+            && let Some(state) = self.policy.states.get(id)
+            && !state.contract
+            && let Some(since) = open_since(history, state, record.reference, at)
+        {
+            kept.push(Exception::LegalClaim {
+                state: id.as_str(),
+                since: self.date(since),
+            });
+        }
+        if record.accounting
+            && let Some(min) = self.statutory
+            && let Some(fy_end) = self.fiscal_year_end(record.collected_at)
+            && let Some(through) =
+                legal::bookkeeping_kept_through(fy_end, min.years_after_fiscal_year)
+            && through >= self.date(at)
+        {
+            kept.push(Exception::Statutory {
+                law: min.law.as_str(),
+                fiscal_year_end: fy_end,
+                kept_through: through,
+            });
+        }
+        if kept.is_empty() {
+            OnErasure::Erase
+        } else {
+            OnErasure::Keep(kept)
+        }
     }
 
     fn date(&self, t: Timestamp) -> Date {

@@ -593,3 +593,122 @@ fn a_hold_says_what_would_otherwise_be_due() {
     let sv = got.reason(&policy, Lang::Sv);
     assert!(sv.contains("bevarandeorder"), "{sv}");
 }
+
+/// What an erasure request does: erase, or keep for each exception of
+/// Art. 17(3), with its reason and until when.
+fn on_erasure<'p>(
+    policy: &'p Policy,
+    r: &Rec,
+    history: &History,
+    at: &str,
+) -> tillit_core::retention::OnErasure<'p> {
+    let schedule = Schedule::new(policy, stockholm());
+    let kind = policy.kinds.get(r.kind).expect("a Winston kind");
+    let facts = RecordFacts {
+        category: kind.category.as_str(),
+        kind: r.kind,
+        collected_at: t(r.collected),
+        reference: r.reference,
+        accounting: kind.accounting_material,
+        state: r.state,
+    };
+    schedule.on_erasure(&facts, history, t(at))
+}
+
+#[test]
+fn an_erasure_request_keeps_only_what_the_law_or_a_claim_or_a_hold_keeps() {
+    use tillit_core::retention::{Exception, OnErasure};
+    let policy = policy_from(WINSTON);
+    // An active customer, with a paid and an unpaid invoice.
+    let history = History {
+        events: vec![
+            ev("contract-start", "k-1", "2024-01-10"),
+            ev("invoice-issued", "f-1", "2025-03-01"),
+            ev("invoice-paid", "f-1", "2025-03-20"),
+            ev("invoice-issued", "f-2", "2026-10-01"),
+        ],
+        holds: vec![],
+    };
+    let at = "2026-11-25";
+    // The contract keeps nothing against an erasure request.
+    assert_eq!(
+        on_erasure(&policy, &rec("contact", "2024-01-10", None), &history, at),
+        OnErasure::Erase
+    );
+    assert_eq!(
+        on_erasure(
+            &policy,
+            &rec("invoice", "2025-03-01", Some("f-1")),
+            &history,
+            at
+        ),
+        OnErasure::Erase,
+        "a paid invoice is no claim"
+    );
+    let OnErasure::Keep(unpaid) = on_erasure(
+        &policy,
+        &rec("invoice", "2026-10-01", Some("f-2")),
+        &history,
+        at,
+    ) else {
+        panic!("an unpaid invoice is kept");
+    };
+    assert_eq!(
+        unpaid,
+        [Exception::LegalClaim {
+            state: "invoice-unpaid",
+            since: d("2026-10-01")
+        }]
+    );
+    assert_eq!(unpaid[0].until(), None);
+    assert!(
+        unpaid[0]
+            .reason(&policy, Lang::En)
+            .contains("until the claim is settled"),
+        "{}",
+        unpaid[0].reason(&policy, Lang::En)
+    );
+    // A voucher of fiscal year 2025 is kept through 2032-12-31.
+    let OnErasure::Keep(voucher) =
+        on_erasure(&policy, &rec("voucher", "2025-03-20", None), &history, at)
+    else {
+        panic!("accounting material is kept");
+    };
+    assert_eq!(voucher[0].until(), Some(d("2032-12-31")));
+    assert_eq!(voucher[0].article(), "GDPR Art. 17(3)(b)");
+    assert!(
+        voucher[0]
+            .reason(&policy, Lang::Sv)
+            .contains("till och med 2032-12-31"),
+        "{}",
+        voucher[0].reason(&policy, Lang::Sv)
+    );
+    // Past its statutory minimum, accounting material goes too.
+    assert_eq!(
+        on_erasure(&policy, &rec("voucher", "2017-06-01", None), &history, at),
+        OnErasure::Erase
+    );
+    // A hold keeps everything while in force, and nothing once released.
+    let mut held = history.clone();
+    held.holds.push(HoldSpan {
+        id: 4,
+        placed: t("2026-11-01"),
+        released: Some(t("2026-12-01")),
+    });
+    assert!(matches!(
+        on_erasure(&policy, &rec("contact", "2024-01-10", None), &held, at),
+        OnErasure::Keep(k) if k == [Exception::Hold { hold: 4, since: d("2026-11-01") }]
+    ));
+    assert_eq!(
+        on_erasure(
+            &policy,
+            &rec("contact", "2024-01-10", None),
+            &held,
+            "2026-12-02"
+        ),
+        OnErasure::Erase
+    );
+    let mut erased = rec("contact", "2024-01-10", None);
+    erased.state = RecordState::Erased;
+    assert_eq!(on_erasure(&policy, &erased, &history, at), OnErasure::Done);
+}
