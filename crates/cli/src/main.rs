@@ -84,6 +84,8 @@ enum Command {
     #[command(subcommand)]
     Retention(commands::retention::Command),
     #[command(subcommand)]
+    Request(commands::request::Command),
+    #[command(subcommand)]
     Audit(commands::audit::Command),
 }
 
@@ -110,6 +112,7 @@ fn main() -> ExitCode {
         Command::Import(a) => commands::import::run(&cx, a),
         Command::Demo(a) => commands::demo::run(&cx, a),
         Command::Retention(c) => commands::retention::run(&cx, c),
+        Command::Request(c) => commands::request::run(&cx, c),
         Command::Audit(c) => commands::audit::run(&cx, c),
     };
     match result {

@@ -366,14 +366,18 @@ pub enum RestrictionGround {
     LegalClaims,
     /// (d) the subject objected, pending the balancing of interests.
     ObjectionPending,
+    /// Kept after an erasure request only because an exception of
+    /// Art. 17(3) keeps it: stored, and used for nothing else.
+    ErasureException,
 }
 
 impl RestrictionGround {
-    pub const ALL: [RestrictionGround; 4] = [
+    pub const ALL: [RestrictionGround; 5] = [
         RestrictionGround::AccuracyContested,
         RestrictionGround::Unlawful,
         RestrictionGround::LegalClaims,
         RestrictionGround::ObjectionPending,
+        RestrictionGround::ErasureException,
     ];
 
     pub fn id(self) -> &'static str {
@@ -382,6 +386,7 @@ impl RestrictionGround {
             RestrictionGround::Unlawful => "unlawful",
             RestrictionGround::LegalClaims => "legal-claims",
             RestrictionGround::ObjectionPending => "objection-pending",
+            RestrictionGround::ErasureException => "erasure-exception",
         }
     }
 

@@ -5,6 +5,7 @@
 //! judge at as arguments, and returns values. Adapters (the CLI, later the
 //! server) read files and the clock and hand them in.
 
+pub mod access;
 pub mod case;
 pub mod check;
 pub mod decide;

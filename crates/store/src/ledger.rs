@@ -48,16 +48,16 @@ impl std::fmt::Debug for Ledger {
     }
 }
 
-fn micros(t: Timestamp) -> i64 {
+pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }
 
-fn timestamp(m: i64) -> Result<Timestamp, StoreError> {
+pub(crate) fn timestamp(m: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_microsecond(m)
         .map_err(|e| StoreError::Corrupt(format!("time {m} is out of range: {e}")))
 }
 
-fn opt_timestamp(m: Option<i64>) -> Result<Option<Timestamp>, StoreError> {
+pub(crate) fn opt_timestamp(m: Option<i64>) -> Result<Option<Timestamp>, StoreError> {
     m.map(timestamp).transpose()
 }
 
@@ -615,6 +615,16 @@ impl Writer<'_> {
             let list = slots(1, IN_SLOTS);
             SUBJECT_ROWS.map(|table| format!("DELETE FROM {table} WHERE subject_id IN ({list})"))
         });
+        static RESPONSES: OnceLock<String> = OnceLock::new();
+        // What an access or portability request sent goes with the
+        // subject; its digest stays as proof.
+        let responses = RESPONSES.get_or_init(|| {
+            format!(
+                "UPDATE requests SET response = NULL
+                 WHERE subject_id IN ({}) AND kind IN ('access', 'portability')",
+                slots(1, IN_SLOTS)
+            )
+        });
         let mark = MARK.get_or_init(|| {
             format!(
                 "UPDATE subjects SET erased_at = $1 WHERE id IN ({})",
@@ -649,6 +659,7 @@ impl Writer<'_> {
             for statement in deletes {
                 self.sql.execute(statement, &gone_params)?;
             }
+            self.sql.execute(responses, &gone_params)?;
             let mut with_at = vec![self.at.into()];
             with_at.extend(gone_params);
             self.sql.execute(mark, &with_at)?;
@@ -661,7 +672,18 @@ impl Writer<'_> {
         Ok(erased)
     }
 
-    fn audit(
+    /// The time this transaction's entries carry, in microseconds.
+    pub(crate) fn at_micros(&self) -> i64 {
+        self.at
+    }
+
+    /// The subject's pseudonym, refusing one the ledger does not hold or
+    /// has erased.
+    pub(crate) fn require_subject(&mut self, id: &SubjectId) -> Result<String, StoreError> {
+        require_subject(self.sql, id)
+    }
+
+    pub(crate) fn audit(
         &mut self,
         action: &str,
         subject: Option<&str>,

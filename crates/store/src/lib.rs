@@ -12,11 +12,13 @@
 //! with its audit entries and the chain's new head. There is no other way
 //! to write.
 
+pub mod access;
 pub mod audit;
 pub mod decisions;
 pub mod demo;
 mod ledger;
 mod postgres;
+pub mod requests;
 pub mod retention;
 pub mod sql;
 mod sqlite;
@@ -62,6 +64,27 @@ pub enum StoreError {
         id: i64,
         subject: String,
     },
+    #[error("no request {0}; `tillit request list` shows them")]
+    NoSuchRequest(i64),
+    #[error("request {id} cannot be extended: {why}")]
+    ExtensionRefused {
+        id: i64,
+        why: tillit_core::case::ExtensionRefused,
+    },
+    #[error("request {0} is closed already")]
+    RequestClosed(i64),
+    #[error(
+        "request {0}: the subject's identity is not verified; record how with `tillit request verify {0} --by WHO --method HOW` before any data leaves"
+    )]
+    Unverified(i64),
+    #[error("request {id} is a request for {kind}, not {wanted}")]
+    WrongKind {
+        id: i64,
+        kind: &'static str,
+        wanted: &'static str,
+    },
+    #[error("{0} lies beyond the year 9999")]
+    OutOfRange(jiff::Timestamp),
     #[error("{0}")]
     Input(#[from] InputError),
     #[error("database error: {0}")]

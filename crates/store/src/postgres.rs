@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_decision_facts.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_retention.sql")),
+    (4, include_str!("../migrations/postgres/0004_requests.sql")),
 ];
 
 /// How long a purge waits for older transactions to end.

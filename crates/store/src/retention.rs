@@ -678,3 +678,92 @@ fn handle<'p>(w: &mut Writer<'_>, batch: &[Task<'p>]) -> Result<Outcome<'p>, Sto
         subjects_erased,
     })
 }
+
+/// What an erasure request did: the records erased and those kept, each
+/// with every exception of Art. 17(3) that keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Erasure<'p> {
+    pub erased: Vec<ErasedRecord<'p>>,
+    pub kept: Vec<KeptRecord<'p>>,
+    /// Whether the subject is erased too (nothing of theirs is left).
+    pub subject_erased: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErasedRecord<'p> {
+    pub record: i64,
+    pub category: Cow<'p, str>,
+    pub kind: Cow<'p, str>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeptRecord<'p> {
+    pub record: i64,
+    pub category: Cow<'p, str>,
+    pub kind: Cow<'p, str>,
+    pub exceptions: Vec<tillit_core::retention::Exception<'p>>,
+}
+
+/// Carries out an erasure request for `subject` inside `w`'s transaction,
+/// by the sweep's own statements: erases every record no exception keeps
+/// (audited as handled by `handled_by`), and erases the subject too when
+/// nothing of theirs is left and no hold stands.
+pub fn erase_on_request<'p>(
+    w: &mut Writer<'_>,
+    schedule: &Schedule<'p>,
+    subject: &str,
+    handled_by: &str,
+    at: Timestamp,
+) -> Result<Erasure<'p>, StoreError> {
+    use tillit_core::retention::OnErasure;
+    let histories = histories_of(w.sql(), schedule, &[subject])?;
+    let none = History::default();
+    let history = histories.get(subject).unwrap_or(&none);
+    let mut erased = Vec::new();
+    let mut kept = Vec::new();
+    w.sql().for_each(
+        "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
+         FROM records WHERE subject_id = $1 AND state <> 'erased' ORDER BY id",
+        &[subject.into()],
+        &mut |r| {
+            let row = record_row(r)?;
+            let (kind, category) = match schedule.kind(row.kind) {
+                Some((k, c)) => (Cow::Borrowed(k), Cow::Borrowed(c)),
+                None => (
+                    Cow::Owned(row.kind.to_owned()),
+                    Cow::Owned(row.category.to_owned()),
+                ),
+            };
+            match schedule.on_erasure(&row.facts(), history, at) {
+                OnErasure::Erase => erased.push(ErasedRecord {
+                    record: row.id,
+                    category,
+                    kind,
+                }),
+                OnErasure::Keep(exceptions) => kept.push(KeptRecord {
+                    record: row.id,
+                    category,
+                    kind,
+                    exceptions,
+                }),
+                OnErasure::Done => {}
+            }
+            Ok(())
+        },
+    )?;
+    let ids: Vec<i64> = erased.iter().map(|e| e.record).collect();
+    let mut done = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        done.extend(w.handle_records(chunk, Action::Erase, handled_by)?);
+    }
+    if !done.is_empty() {
+        done.sort_unstable();
+        w.audit_retention(handled_by, Action::Erase, &done)?;
+    }
+    let subject_erased = w.erase_subjects_if_empty(&[subject])? > 0;
+    Ok(Erasure {
+        erased,
+        kept,
+        subject_erased,
+    })
+}

@@ -17,6 +17,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0002_decision_facts.sql"),
     ),
     (3, include_str!("../migrations/sqlite/0003_retention.sql")),
+    (4, include_str!("../migrations/sqlite/0004_requests.sql")),
 ];
 
 #[derive(Debug)]

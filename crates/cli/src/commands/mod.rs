@@ -11,6 +11,7 @@ pub mod import;
 pub mod init;
 pub mod notice;
 pub mod record;
+pub mod request;
 pub mod retention;
 pub mod rights;
 pub mod ropa;

@@ -1,0 +1,311 @@
+//! The access (Art. 15) and portability (Art. 20) report of one subject,
+//! filled from the ledger and the policy; see [`tillit_core::access`].
+
+use jiff::Timestamp;
+use tillit_core::Policy;
+use tillit_core::access::{
+    AccessReport, ConsentEntry, ControllerRef, DisclosureEntry, LeftOut, ObjectionEntry,
+    PurposeUse, ReportRecord, RestrictionEntry, RetentionEntry, RightEntry, SubjectRef,
+    TransferEntry,
+};
+use tillit_core::identity::SubjectId;
+use tillit_core::legal;
+use tillit_core::policy::LegalBasis;
+use tillit_core::retention::{
+    History, HoldSpan, LifecycleEvent, RecordFacts, RecordState, Retention, Schedule,
+};
+use tillit_core::rights::Right;
+use tillit_core::{Lang, Text};
+
+use crate::{Ledger, StoreError};
+
+fn both(f: impl Fn(Lang) -> String) -> Text {
+    Text::new(f(Lang::Sv), f(Lang::En))
+}
+
+/// Everything held about `subject` at `at`, for a request of `kind`
+/// (access or portability); `None` if the ledger holds no such subject.
+pub fn report(
+    ledger: &mut Ledger,
+    policy: &Policy,
+    schedule: &Schedule<'_>,
+    subject: &SubjectId,
+    at: Timestamp,
+    kind: Right,
+    request: Option<i64>,
+) -> Result<Option<AccessReport>, StoreError> {
+    let Some(file) = ledger.subject_file(subject, at)? else {
+        return Ok(None);
+    };
+    let history = ledger.consent_history(subject)?;
+    let retention_history = History {
+        events: file
+            .events
+            .iter()
+            .map(|e| LifecycleEvent {
+                kind: e.kind.clone(),
+                reference: e.reference.clone(),
+                at: e.at,
+            })
+            .collect(),
+        holds: file
+            .holds
+            .iter()
+            .map(|h| HoldSpan {
+                id: h.id,
+                placed: h.at,
+                released: h.released_at,
+            })
+            .collect(),
+    };
+    let portability = kind == Right::Portability;
+    let mut records = Vec::new();
+    let mut left_out = Vec::new();
+    let mut bases: Vec<(String, LegalBasis)> = Vec::new();
+    for r in &file.records {
+        if r.state == "erased" {
+            continue;
+        }
+        let purposes: Vec<PurposeUse> = policy
+            .purposes
+            .iter()
+            .filter_map(|(id, p)| {
+                let basis = *p.basis.get(r.category.as_str())?;
+                Some(PurposeUse {
+                    purpose: id.to_string(),
+                    name: p.name.clone(),
+                    basis: basis.id(),
+                    basis_name: both(|l| basis.name(l).to_owned()),
+                })
+            })
+            .collect();
+        for (id, p) in &policy.purposes {
+            if let Some(b) = p.basis.get(r.category.as_str())
+                && !bases.iter().any(|(i, x)| i == id.as_str() && x == b)
+            {
+                bases.push((id.to_string(), *b));
+            }
+        }
+        if portability
+            && !purposes.iter().any(|p| {
+                LegalBasis::ALL
+                    .iter()
+                    .any(|b| b.id() == p.basis && b.gives(Right::Portability))
+            })
+        {
+            let on: Vec<&str> = purposes.iter().map(|p| p.basis).collect();
+            left_out.push(LeftOut {
+                record: r.id,
+                category: r.category.clone(),
+                kind: r.kind.clone(),
+                reason: both(|l| match l {
+                    Lang::Sv => format!(
+                        "behandlas bara med stöd av {}, som inte ger rätt till dataportabilitet (artikel 20.1)",
+                        on.join(", ")
+                    ),
+                    Lang::En => format!(
+                        "processed only on {}, which gives no right to portability (Article 20(1))",
+                        on.join(", ")
+                    ),
+                }),
+            });
+            continue;
+        }
+        let kind_def = policy.kinds.get(r.kind.as_str());
+        let source = policy.sources.get(r.source.as_str());
+        let state = RecordState::parse(&r.state).unwrap_or(RecordState::Active);
+        let judged = schedule.due(
+            &RecordFacts {
+                category: &r.category,
+                kind: &r.kind,
+                collected_at: r.collected_at,
+                reference: r.reference.as_deref(),
+                accounting: r.accounting,
+                state,
+            },
+            &retention_history,
+            at,
+        );
+        let retention = match &judged {
+            Retention::Due(d) => RetentionEntry {
+                action: Some(d.action.id()),
+                due: Some(d.on),
+                rule: Some(d.rule.to_owned()),
+                reason: both(|l| judged.reason(policy, l)),
+            },
+            Retention::Kept(k) => RetentionEntry {
+                action: None,
+                due: None,
+                rule: k.rule.map(str::to_owned),
+                reason: both(|l| judged.reason(policy, l)),
+            },
+            Retention::Done => RetentionEntry {
+                action: None,
+                due: None,
+                rule: None,
+                reason: both(|l| judged.reason(policy, l)),
+            },
+        };
+        records.push(ReportRecord {
+            record: r.id,
+            category: r.category.clone(),
+            category_name: policy
+                .categories
+                .get(r.category.as_str())
+                .map_or_else(|| Text::new(&r.category, &r.category), |c| c.name.clone()),
+            kind: r.kind.clone(),
+            kind_name: kind_def.map_or_else(|| Text::new(&r.kind, &r.kind), |k| k.name.clone()),
+            collected_at: r.collected_at,
+            source: r.source.clone(),
+            source_name: source.map_or_else(|| Text::new(&r.source, &r.source), |s| s.name.clone()),
+            register: r
+                .register
+                .clone()
+                .or_else(|| source.and_then(|s| s.register.clone())),
+            content: r.payload.clone(),
+            purposes,
+            retention,
+        });
+    }
+    let consents = history
+        .iter()
+        .map(|c| ConsentEntry {
+            purpose: c.purpose.clone(),
+            name: policy
+                .purposes
+                .get(c.purpose.as_str())
+                .map_or_else(|| Text::new(&c.purpose, &c.purpose), |p| p.name.clone()),
+            given: c.given,
+            channel: c.channel.clone(),
+            notice_version: c.notice_version.clone(),
+            at: c.at,
+        })
+        .collect();
+    let disclosures = file
+        .disclosures
+        .iter()
+        .map(|d| {
+            let recipient = policy.recipients.get(d.recipient.as_str());
+            DisclosureEntry {
+                recipient: d.recipient.clone(),
+                name: recipient
+                    .map_or_else(|| Text::new(&d.recipient, &d.recipient), |r| r.name.clone()),
+                recipient_type: recipient.map_or_else(String::new, |r| {
+                    serde_json::to_value(r.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                }),
+                categories: d.categories.clone(),
+                at: d.at,
+                transfers: recipient
+                    .map(|r| {
+                        r.transfers
+                            .iter()
+                            .filter(|t| !legal::is_eea(&t.country))
+                            .map(|t| TransferEntry {
+                                country: t.country.clone(),
+                                country_name: both(|l| {
+                                    legal::country_name(&t.country, l).to_owned()
+                                }),
+                                safeguard: both(|l| {
+                                    t.mechanism.map_or_else(
+                                        || l.pick("ingen angiven", "none stated").to_owned(),
+                                        |m| m.fact().name(l).to_owned(),
+                                    )
+                                }),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        })
+        .collect();
+    let rights = Right::ALL
+        .iter()
+        .map(|&right| {
+            let giving: Vec<String> = bases
+                .iter()
+                .filter(|(_, b)| b.gives(right))
+                .map(|(p, b)| format!("`{p}` ({})", b.id()))
+                .collect();
+            let on: Vec<&str> = {
+                let mut v: Vec<&str> = bases.iter().map(|(_, b)| b.id()).collect();
+                v.sort_unstable();
+                v.dedup();
+                v
+            };
+            let given = right == Right::Access || !giving.is_empty();
+            RightEntry {
+                right,
+                article: right.article(),
+                given,
+                reason: both(|l| match (given, l, right) {
+                    (true, Lang::Sv, Right::Access) => {
+                        "gäller alltid: detta utdrag är svaret".to_owned()
+                    }
+                    (true, Lang::En, Right::Access) => {
+                        "always yours: this report is the answer".to_owned()
+                    }
+                    (true, Lang::Sv, _) => format!("gäller behandlingen för {}", giving.join(", ")),
+                    (true, Lang::En, _) => format!("applies to processing for {}", giving.join(", ")),
+                    (false, Lang::Sv, _) => format!(
+                        "gäller inte: dina uppgifter behandlas med stöd av {}, som inte ger denna rätt",
+                        if on.is_empty() { "ingen grund".to_owned() } else { on.join(", ") }
+                    ),
+                    (false, Lang::En, _) => format!(
+                        "does not apply: your data is processed on {}, which does not give this right",
+                        if on.is_empty() { "no basis".to_owned() } else { on.join(", ") }
+                    ),
+                }),
+            }
+        })
+        .collect();
+    let c = &policy.controller;
+    Ok(Some(AccessReport {
+        kind,
+        request,
+        as_of: at,
+        controller: ControllerRef {
+            name: c.name.clone(),
+            org_number: c.org_number.clone(),
+            email: c.email.clone(),
+            dpo_email: c.dpo.as_ref().map(|d| d.email.clone()),
+            supervisory_authority: c.supervisory_authority.name.clone(),
+            supervisory_authority_url: c.supervisory_authority.url.clone(),
+        },
+        subject: SubjectRef {
+            id: file.subject.id.to_string(),
+            since: file.subject.created_at,
+            identifiers: file
+                .subject
+                .identifiers
+                .iter()
+                .map(|i| (i.kind().to_owned(), i.value().to_owned()))
+                .collect(),
+        },
+        records,
+        left_out,
+        consents,
+        disclosures,
+        objections: file
+            .objections
+            .iter()
+            .map(|o| ObjectionEntry {
+                purpose: o.purpose.clone(),
+                absolute: o.absolute,
+                at: o.at,
+            })
+            .collect(),
+        restrictions: file
+            .restrictions
+            .iter()
+            .map(|r| RestrictionEntry {
+                ground: r.ground.clone(),
+                at: r.at,
+                lifted_at: r.lifted_at,
+            })
+            .collect(),
+        rights,
+    }))
+}
