@@ -221,21 +221,37 @@ pub fn report(
             }
         })
         .collect();
+    // A consent the subject gave rests the purpose on consent for them,
+    // whatever records remain.
+    for c in history.iter().filter(|c| c.given) {
+        if !bases
+            .iter()
+            .any(|(p, b)| p == &c.purpose && *b == LegalBasis::Consent)
+        {
+            bases.push((c.purpose.clone(), LegalBasis::Consent));
+        }
+    }
     let rights = Right::ALL
         .iter()
         .map(|&right| {
-            let giving: Vec<String> = bases
-                .iter()
-                .filter(|(_, b)| b.gives(right))
-                .map(|(p, b)| format!("`{p}` ({})", b.id()))
-                .collect();
-            let on: Vec<&str> = {
-                let mut v: Vec<&str> = bases.iter().map(|(_, b)| b.id()).collect();
+            let giving = |l: Lang| -> Vec<String> {
+                bases
+                    .iter()
+                    .filter(|(_, b)| b.gives(right))
+                    .map(|(p, b)| format!("`{p}` ({})", b.name(l)))
+                    .collect()
+            };
+            let on = |l: Lang| -> String {
+                let mut v: Vec<&str> = bases.iter().map(|(_, b)| b.name(l)).collect();
                 v.sort_unstable();
                 v.dedup();
-                v
+                if v.is_empty() {
+                    l.pick("ingen grund", "no basis").to_owned()
+                } else {
+                    v.join(", ")
+                }
             };
-            let given = right == Right::Access || !giving.is_empty();
+            let given = right == Right::Access || !giving(Lang::En).is_empty();
             RightEntry {
                 right,
                 article: right.article(),
@@ -247,15 +263,18 @@ pub fn report(
                     (true, Lang::En, Right::Access) => {
                         "always yours: this report is the answer".to_owned()
                     }
-                    (true, Lang::Sv, _) => format!("gäller behandlingen för {}", giving.join(", ")),
-                    (true, Lang::En, _) => format!("applies to processing for {}", giving.join(", ")),
+                    (true, _, _) => format!(
+                        "{} {}",
+                        l.pick("gäller behandlingen för", "applies to processing for"),
+                        giving(l).join(", ")
+                    ),
                     (false, Lang::Sv, _) => format!(
                         "gäller inte: dina uppgifter behandlas med stöd av {}, som inte ger denna rätt",
-                        if on.is_empty() { "ingen grund".to_owned() } else { on.join(", ") }
+                        on(l)
                     ),
                     (false, Lang::En, _) => format!(
                         "does not apply: your data is processed on {}, which does not give this right",
-                        if on.is_empty() { "no basis".to_owned() } else { on.join(", ") }
+                        on(l)
                     ),
                 }),
             }
