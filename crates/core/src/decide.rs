@@ -46,7 +46,7 @@ pub struct RoleIx(u16);
 /// A name a request gives: one the policy declares, or one it does not
 /// (kept to say so). Unknown names are denied, never an error, so that a
 /// typo on a hot path fails closed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Named<I> {
     Known(I),
     Unknown(Box<str>),

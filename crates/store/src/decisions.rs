@@ -22,6 +22,52 @@ use tillit_core::identity::SubjectId;
 use crate::sql::{IN_SLOTS, Sql, Value, padded, slots};
 use crate::{Ledger, StoreError};
 
+/// The end of a subject's list of requests in a scan.
+const SCAN_END: usize = usize::MAX;
+
+/// What the thread reading a scan hands the thread deciding it.
+enum ScanWork {
+    /// Facts rows as read: (first request, id, facts) as spans of `text`.
+    Rows {
+        text: String,
+        rows: Vec<(usize, std::ops::Range<usize>, std::ops::Range<usize>)>,
+    },
+    /// States built from the tables, for rows not built yet.
+    States(Vec<(usize, SubjectState)>),
+    /// Subjects the ledger does not hold: their first requests.
+    Unknown(Vec<usize>),
+}
+
+/// Rows gathered to hand over together.
+#[derive(Default)]
+struct ScanBlock {
+    text: String,
+    rows: Vec<(usize, std::ops::Range<usize>, std::ops::Range<usize>)>,
+}
+
+impl ScanBlock {
+    /// Rows a block holds before it is handed over.
+    const ROWS: usize = 1024;
+
+    /// Adds a row; true when the block is full.
+    fn push(&mut self, first: usize, id: &str, facts: &str) -> bool {
+        let at = self.text.len();
+        self.text.push_str(id);
+        self.text.push_str(facts);
+        let split = at + id.len();
+        self.rows.push((first, at..split, split..self.text.len()));
+        self.rows.len() >= Self::ROWS
+    }
+
+    fn take(&mut self) -> ScanWork {
+        let text = std::mem::take(&mut self.text);
+        let rows = std::mem::take(&mut self.rows);
+        self.text.reserve(text.capacity());
+        self.rows.reserve(Self::ROWS);
+        ScanWork::Rows { text, rows }
+    }
+}
+
 /// A map by subject id, with a fast hasher: ids are not chosen by an
 /// attacker who sees the map, and a preload hashes a million of them.
 pub type SubjectMap<V> = HashMap<SubjectId, V, foldhash::fast::RandomState>;
@@ -183,80 +229,130 @@ impl Decider {
     /// Decides a batch that names much of the ledger by one pass over
     /// every subject's stored facts, on one snapshot: each subject the
     /// batch names is read and decided once, as its row passes; the rest
-    /// are skipped unread. Cheaper than keyed loads once a batch names
+    /// are skipped unparsed. Cheaper than keyed loads once a batch names
     /// more than a few percent of the subjects (see [`Decider::subjects`]).
     ///
-    /// `decided(i, decision)` is called once for each request `i`, in the
-    /// order the ledger yields subjects, not the requests' order. Neither
-    /// reads nor fills the cache: the snapshot is at least as new as
-    /// anything the cache holds.
+    /// Two threads share the work: this one reads the rows and picks the
+    /// named ones, a second parses them and decides. `decided(i,
+    /// decision)` is called on that second thread, once for each request
+    /// `i`, in the order the ledger yields subjects, not the requests'
+    /// order. Neither reads nor fills the cache: the snapshot is at least
+    /// as new as anything the cache holds.
     pub fn decide_by_scan(
         &self,
         ledger: &mut Ledger,
         requests: &[(SubjectId, Request)],
-        mut decided: impl FnMut(usize, Decision),
+        mut decided: impl FnMut(usize, Decision) + Send,
     ) -> Result<(), StoreError> {
-        const END: usize = usize::MAX;
         // Each named subject's first request and whether its row was
         // seen; `next` links a subject's requests.
         let mut named: HashMap<&str, (usize, bool), foldhash::fast::RandomState> =
             HashMap::with_capacity_and_hasher(requests.len(), Default::default());
-        let mut next = vec![END; requests.len()];
+        let mut next = vec![SCAN_END; requests.len()];
         for (i, ((id, _), link)) in requests.iter().zip(&mut next).enumerate().rev() {
-            let head = named.entry(id.as_str()).or_insert((END, false));
+            let head = named.entry(id.as_str()).or_insert((SCAN_END, false));
             *link = head.0;
             head.0 = i;
         }
         let rules = &self.rules;
-        let mut decide_each = |first: usize, state: Option<&SubjectState>| {
-            let mut i = first;
-            while let (Some((_, request)), Some(link)) = (requests.get(i), next.get(i)) {
-                decided(i, rules.decide_for(state, request));
-                i = *link;
-            }
-        };
-        ledger.read_with(|sql| {
-            let mut unbuilt = Vec::new();
-            sql.for_each(
-                "SELECT subject_id, facts FROM decision_facts",
-                &[],
-                &mut |r| {
-                    let id = r.str(0)?;
-                    let Some(head) = named.get_mut(id) else {
-                        return Ok(());
-                    };
-                    head.1 = true;
-                    match r.opt_str(1)? {
-                        Some(text) => decide_each(head.0, Some(&state_of(id, text, rules)?)),
-                        None => unbuilt.push(id.to_owned()),
+        let (work, received) = std::sync::mpsc::sync_channel::<ScanWork>(4);
+        std::thread::scope(|scope| {
+            let decider = scope.spawn(move || -> Result<(), StoreError> {
+                let mut decide_each = |first: usize, state: Option<&SubjectState>| {
+                    let mut i = first;
+                    while let (Some((_, request)), Some(link)) = (requests.get(i), next.get(i)) {
+                        decided(i, rules.decide_for(state, request));
+                        i = *link;
                     }
-                    Ok(())
-                },
-            )?;
-            for (id, facts) in facts_from_tables(sql, &unbuilt)? {
-                if let Some(head) = named.get(id.as_str()) {
-                    decide_each(head.0, Some(&facts.state(rules)?));
+                };
+                for w in received {
+                    match w {
+                        ScanWork::Rows { text, rows } => {
+                            for (first, id, facts) in rows {
+                                let (Some(id), Some(facts)) = (text.get(id), text.get(facts))
+                                else {
+                                    continue;
+                                };
+                                decide_each(first, Some(&state_of(id, facts, rules)?));
+                            }
+                        }
+                        ScanWork::States(states) => {
+                            for (first, state) in states {
+                                decide_each(first, Some(&state));
+                            }
+                        }
+                        ScanWork::Unknown(firsts) => {
+                            for first in firsts {
+                                decide_each(first, None);
+                            }
+                        }
+                    }
                 }
-            }
-            Ok(())
-        })?;
-        // Subjects the ledger does not hold.
-        for (first, seen) in named.into_values() {
-            if !seen {
-                decide_each(first, None);
-            }
-        }
-        Ok(())
+                Ok(())
+            });
+            let read = ledger.read_with(|sql| {
+                let mut unbuilt = Vec::new();
+                let mut block = ScanBlock::default();
+                sql.for_each(
+                    "SELECT subject_id, facts FROM decision_facts",
+                    &[],
+                    &mut |r| {
+                        let id = r.str(0)?;
+                        let Some(head) = named.get_mut(id) else {
+                            return Ok(());
+                        };
+                        head.1 = true;
+                        match r.opt_str(1)? {
+                            Some(facts) => {
+                                if block.push(head.0, id, facts) {
+                                    // A closed channel means the decider
+                                    // failed; its error is reported below.
+                                    let _ = work.send(block.take());
+                                }
+                            }
+                            None => unbuilt.push(id.to_owned()),
+                        }
+                        Ok(())
+                    },
+                )?;
+                let _ = work.send(block.take());
+                let mut states = Vec::with_capacity(unbuilt.len());
+                for (id, facts) in facts_from_tables(sql, &unbuilt)? {
+                    if let Some(head) = named.get(id.as_str()) {
+                        states.push((head.0, facts.state(rules)?));
+                    }
+                }
+                let _ = work.send(ScanWork::States(states));
+                Ok(())
+            });
+            // Subjects the ledger does not hold.
+            let unknown = named
+                .values()
+                .filter(|(_, seen)| !seen)
+                .map(|(first, _)| *first)
+                .collect();
+            let _ = work.send(ScanWork::Unknown(unknown));
+            drop(work);
+            let decided = decider
+                .join()
+                .map_err(|_| StoreError::Corrupt("the thread deciding a scan failed".into()))?;
+            read?;
+            decided
+        })
     }
 
-    /// How many subjects the ledger holds decision facts for: what a
-    /// batch compares itself with to choose between keyed loads and
-    /// [`Decider::decide_by_scan`].
+    /// About how many subjects the ledger holds, cheaply: what a batch
+    /// compares itself with to choose between keyed loads and
+    /// [`Decider::decide_by_scan`]. On SQLite the highest row number of
+    /// `subjects` (never fewer than there are; one seek, where a count
+    /// reads the whole table); on PostgreSQL a count.
     pub fn subjects(&self, ledger: &mut Ledger) -> Result<u64, StoreError> {
+        let statement = match ledger.backend() {
+            "sqlite" => "SELECT coalesce(max(rowid), 0) FROM subjects",
+            _ => "SELECT count(*) FROM decision_facts",
+        };
         ledger.read_with(|sql| {
-            let n = sql
-                .query_one("SELECT count(*) FROM decision_facts", &[])?
-                .int(0)?;
+            let n = sql.query_one(statement, &[])?.int(0)?;
             Ok(u64::try_from(n).unwrap_or(0))
         })
     }

@@ -283,8 +283,9 @@ fn many_decisions_load_states_in_chunks_and_agree_with_one_by_one(db: &TestDb) {
         all_decisions
     );
     // One pass over every subject's facts decides each request once, the
-    // same way; it names the subjects it holds facts for.
-    assert_eq!(batch.subjects(&mut ledger).unwrap(), 300);
+    // same way. The ledger holds 300 subjects, which it estimates from
+    // above.
+    assert!(batch.subjects(&mut ledger).unwrap() >= 300);
     let mut scanned = vec![None; requests.len()];
     batch
         .decide_by_scan(&mut ledger, &requests, |i, d| {
@@ -376,6 +377,7 @@ fn a_ledger_from_before_decision_facts_gets_them_on_open(db: &TestDb) {
     };
     assert_eq!(before.len(), 150);
     // As a ledger written before schema version 2 was.
+    db.tamper("DROP TABLE requests");
     db.tamper("DROP TABLE decision_facts");
     db.tamper("ALTER TABLE subjects DROP COLUMN erased_at");
     db.tamper("ALTER TABLE records DROP COLUMN handled_at");

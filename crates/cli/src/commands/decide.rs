@@ -9,7 +9,11 @@ use anyhow::Context as _;
 use jiff::ZonedDateTime as Zoned;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
-use tillit_core::decide::{Decision, Explanation, Operation, Request, Rules};
+use std::collections::HashMap;
+
+use tillit_core::decide::{
+    CategoryIx, Decision, Explanation, Named, Operation, PurposeIx, Request, RoleIx, Rules,
+};
 use tillit_core::identity::SubjectId;
 use tillit_store::decisions::Decider;
 
@@ -223,13 +227,81 @@ enum Output {
     /// Lines decided, to explain and write: each line's request and
     /// decision, or why it is not a request.
     Decided(Vec<Result<(SubjectId, Request, Decision), String>>),
-    /// Lines already written as JSON into `text`, each at its span, in
-    /// input order; `bad` of them were not requests.
-    Written {
-        text: Vec<u8>,
-        spans: Vec<std::ops::Range<usize>>,
-        bad: u64,
-    },
+    /// Lines already written as JSON, in order: this many, `bad` of which
+    /// were not requests.
+    Written { text: Vec<u8>, lines: u64, bad: u64 },
+}
+
+/// Writes decisions as JSON lines. What follows the request's own fields
+/// (verdict, basis, rule, reasons, rights) depends only on the decision
+/// and the names asked about, so it is written once per such pair and
+/// copied after: most of a batch repeats a few thousand of them.
+struct Explainer<'r> {
+    rules: &'r Rules,
+    tz: &'r TimeZone,
+    tails: HashMap<TailKey, Box<[u8]>, foldhash::fast::RandomState>,
+}
+
+type TailKey = (Decision, Named<RoleIx>, Named<PurposeIx>, Named<CategoryIx>);
+
+/// Distinct explanations kept; beyond, each is written afresh.
+const TAILS: usize = 16_384;
+
+impl<'r> Explainer<'r> {
+    fn new(rules: &'r Rules, tz: &'r TimeZone) -> Self {
+        Explainer {
+            rules,
+            tz,
+            tails: HashMap::default(),
+        }
+    }
+
+    /// One decision as a JSON line, as [`Report`] serialises it.
+    fn write(
+        &mut self,
+        out: &mut impl Write,
+        subject: &SubjectId,
+        request: &Request,
+        d: &Decision,
+    ) -> std::io::Result<()> {
+        let (role, purpose, category) = self.rules.names(request);
+        for (key, value) in [
+            ("{\"subject\":", subject.as_str()),
+            (",\"role\":", role),
+            (",\"purpose\":", purpose),
+            (",\"category\":", category),
+        ] {
+            out.write_all(key.as_bytes())?;
+            serde_json::to_writer(&mut *out, value)?;
+        }
+        out.write_all(b",\"at\":")?;
+        serde_json::to_writer(&mut *out, &request.at)?;
+        out.write_all(b",")?;
+        let key = (
+            *d,
+            request.role.clone(),
+            request.purpose.clone(),
+            request.category.clone(),
+        );
+        if let Some(tail) = self.tails.get(&key) {
+            out.write_all(tail)?;
+        } else {
+            let tail = self.tail(request, d)?;
+            out.write_all(&tail)?;
+            if self.tails.len() < TAILS {
+                self.tails.insert(key, tail);
+            }
+        }
+        out.write_all(b"\n")
+    }
+
+    /// The explanation's fields and the closing brace.
+    fn tail(&self, request: &Request, d: &Decision) -> std::io::Result<Box<[u8]>> {
+        let mut json = serde_json::to_vec(&self.rules.explain(d, request, self.tz))?;
+        // `{"allowed":…}` without its opening brace.
+        json.remove(0);
+        Ok(json.into_boxed_slice())
+    }
 }
 
 /// Decides on this thread and writes on a second: while one chunk's
@@ -298,8 +370,7 @@ fn decide_lines(
             chunk.requests.len() as u64 * SCAN_SHARE >= n
         };
         let sent = if scan {
-            let written = decide_by_scan(decider, ledger, tz, &chunk)?;
-            outputs.send(written).is_ok()
+            decide_by_scan(decider, ledger, tz, &chunk, outputs)?
         } else {
             decide_keyed(decider, ledger, chunk, outputs)?
         };
@@ -383,68 +454,50 @@ fn decide_keyed(
     Ok(true)
 }
 
-/// Decides a chunk by one pass over the ledger, explaining each decision
-/// on a second thread as it is made; the lines come out in input order.
+/// Decides a chunk by one pass over the ledger, then explains the
+/// decisions in input order, `KEYED` lines at a time, while the writer
+/// writes the lines before. False if the writer has gone.
 fn decide_by_scan(
     decider: &Decider,
     ledger: &mut tillit_store::Ledger,
     tz: &TimeZone,
     chunk: &Chunk,
-) -> anyhow::Result<Output> {
-    let rules = decider.rules();
-    let (blocks, received) = std::sync::mpsc::sync_channel::<Vec<(usize, Decision)>>(8);
-    std::thread::scope(|scope| {
-        let explainer = scope.spawn(move || {
-            let mut text = Vec::with_capacity(chunk.lines() * 512);
-            let mut spans = vec![0..0; chunk.requests.len()];
-            for block in received {
-                for (i, d) in block {
-                    if let (Some((subject, request)), Some(span)) =
-                        (chunk.requests.get(i), spans.get_mut(i))
-                    {
-                        let start = text.len();
-                        write_decision(&mut text, rules, tz, subject, request, &d)?;
-                        *span = start..text.len();
-                    }
-                }
+    outputs: &std::sync::mpsc::SyncSender<Output>,
+) -> anyhow::Result<bool> {
+    let mut decisions: Vec<Option<Decision>> = vec![None; chunk.requests.len()];
+    decider.decide_by_scan(ledger, &chunk.requests, |i, d| {
+        if let Some(slot) = decisions.get_mut(i) {
+            *slot = Some(d);
+        }
+    })?;
+    let mut explainer = Explainer::new(decider.rules(), tz);
+    let mut requests = chunk.requests.iter().zip(decisions);
+    let mut bad = chunk.bad.iter().peekable();
+    let mut line = 0;
+    while line < chunk.lines() {
+        let mut text = Vec::with_capacity(KEYED * 512);
+        let (mut lines, mut bad_lines) = (0, 0);
+        while lines < KEYED as u64 && line < chunk.lines() {
+            if let Some((_, why)) = bad.next_if(|(at, _)| *at == line) {
+                write_error(&mut text, chunk.first + line as u64, why)?;
+                bad_lines += 1;
+            } else if let Some(((subject, request), d)) = requests.next() {
+                let d = d.ok_or_else(|| anyhow::anyhow!("a decision went missing in the batch"))?;
+                explainer.write(&mut text, subject, request, &d)?;
             }
-            // Requests and bad lines back in input order.
-            let mut ordered = Vec::with_capacity(chunk.lines());
-            let mut spans = spans.into_iter();
-            let mut bad = chunk.bad.iter().peekable();
-            for line in 0..chunk.lines() {
-                match bad.next_if(|(at, _)| *at == line) {
-                    Some((_, why)) => {
-                        let start = text.len();
-                        write_error(&mut text, chunk.first + line as u64, why)?;
-                        ordered.push(start..text.len());
-                    }
-                    None => ordered.push(spans.next().unwrap_or_default()),
-                }
-            }
-            Ok::<_, std::io::Error>(Output::Written {
-                text,
-                spans: ordered,
-                bad: chunk.bad.len() as u64,
-            })
-        });
-        let mut block = Vec::with_capacity(KEYED);
-        let scanned = decider.decide_by_scan(ledger, &chunk.requests, |i, d| {
-            block.push((i, d));
-            if block.len() == KEYED {
-                let full = std::mem::replace(&mut block, Vec::with_capacity(KEYED));
-                // If the explainer has failed, its error is reported below.
-                let _ = blocks.send(full);
-            }
-        });
-        let _ = blocks.send(block);
-        drop(blocks);
-        let written = explainer
-            .join()
-            .map_err(|_| anyhow::anyhow!("the thread explaining decisions failed"))?;
-        scanned?;
-        Ok(written?)
-    })
+            lines += 1;
+            line += 1;
+        }
+        let written = Output::Written {
+            text,
+            lines,
+            bad: bad_lines,
+        };
+        if outputs.send(written).is_err() {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// Explains and writes each decision as a JSON line.
@@ -454,6 +507,7 @@ fn write_out(
     received: std::sync::mpsc::Receiver<Output>,
 ) -> anyhow::Result<Written> {
     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let mut explainer = Explainer::new(rules, tz);
     let mut number = 0u64;
     let mut bad = 0u64;
     for output in received {
@@ -461,9 +515,7 @@ fn write_out(
             Output::Decided(lines) => lines.iter().try_for_each(|line| {
                 number += 1;
                 match line {
-                    Ok((subject, request, d)) => {
-                        write_decision(&mut out, rules, tz, subject, request, d)
-                    }
+                    Ok((subject, request, d)) => explainer.write(&mut out, subject, request, d),
                     Err(why) => {
                         bad += 1;
                         write_error(&mut out, number, why)
@@ -472,14 +524,12 @@ fn write_out(
             }),
             Output::Written {
                 text,
-                spans,
+                lines,
                 bad: more,
             } => {
-                number += spans.len() as u64;
+                number += lines;
                 bad += more;
-                spans
-                    .into_iter()
-                    .try_for_each(|span| out.write_all(text.get(span).unwrap_or_default()))
+                out.write_all(&text)
             }
         };
         match written {
@@ -493,28 +543,6 @@ fn write_out(
             .context("cannot write to standard output")
             .map(|()| Written::All { bad }),
     }
-}
-
-/// One decision as a JSON line.
-fn write_decision(
-    out: &mut impl Write,
-    rules: &Rules,
-    tz: &TimeZone,
-    subject: &SubjectId,
-    request: &Request,
-    d: &Decision,
-) -> std::io::Result<()> {
-    let (role, purpose, category) = rules.names(request);
-    let report = Report {
-        subject: subject.as_str(),
-        role,
-        purpose,
-        category,
-        at: request.at,
-        decision: rules.explain(d, request, tz),
-    };
-    serde_json::to_writer(&mut *out, &report)?;
-    out.write_all(b"\n")
 }
 
 /// Line `number`, which is not a request, as a JSON line.
