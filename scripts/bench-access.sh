@@ -51,5 +51,5 @@ SQL
     touch "$db.done"
 fi
 cat "$db" > /dev/null # into the page cache
-TILLIT_BENCH_LEDGER="sqlite://$db" TILLIT_BENCH_SUBJECTS=$subjects \
+TILLIT_BENCH_LEDGER="sqlite://$PWD/$db" TILLIT_BENCH_SUBJECTS=$subjects \
     cargo bench -q -p tillit-bench --bench access
