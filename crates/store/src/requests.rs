@@ -318,7 +318,7 @@ impl Writer<'_> {
     ) -> Result<String, StoreError> {
         let (_, pseudonym) = self.open_case(id)?;
         let text = response.to_string();
-        let digest = hex(&Sha256::digest(text.as_bytes()));
+        let digest = hex::encode(Sha256::digest(text.as_bytes()));
         let now = self.at_micros();
         self.sql().execute(
             "UPDATE requests SET closed_at = $1, outcome = $2, response = $3, response_sha256 = $4
@@ -338,14 +338,6 @@ impl Writer<'_> {
         )?;
         Ok(digest)
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(64), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
 }
 
 impl Writer<'_> {
