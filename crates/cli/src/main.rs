@@ -85,6 +85,9 @@ enum Command {
     Retention(commands::retention::Command),
     #[command(subcommand)]
     Request(commands::request::Command),
+    Serve(commands::serve::Args),
+    #[command(subcommand)]
+    Token(commands::serve::TokenCommand),
     #[command(subcommand)]
     Audit(commands::audit::Command),
 }
@@ -113,6 +116,8 @@ fn main() -> ExitCode {
         Command::Demo(a) => commands::demo::run(&cx, a),
         Command::Retention(c) => commands::retention::run(&cx, c),
         Command::Request(c) => commands::request::run(&cx, c),
+        Command::Serve(a) => commands::serve::run(&cx, a),
+        Command::Token(c) => commands::serve::token(&cx, c),
         Command::Audit(c) => commands::audit::run(&cx, c),
     };
     match result {

@@ -22,6 +22,7 @@ pub mod requests;
 pub mod retention;
 pub mod sql;
 mod sqlite;
+pub mod tokens;
 
 use std::path::PathBuf;
 
@@ -71,6 +72,8 @@ pub enum StoreError {
         id: i64,
         why: tillit_core::case::ExtensionRefused,
     },
+    #[error("no token {0} in force; `tillit token list` shows them")]
+    NoSuchToken(i64),
     #[error("request {0} is closed already")]
     RequestClosed(i64),
     #[error(

@@ -20,6 +20,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (3, include_str!("../migrations/postgres/0003_retention.sql")),
     (4, include_str!("../migrations/postgres/0004_requests.sql")),
+    (5, include_str!("../migrations/postgres/0005_tokens.sql")),
 ];
 
 /// How long a purge waits for older transactions to end.

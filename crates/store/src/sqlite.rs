@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (3, include_str!("../migrations/sqlite/0003_retention.sql")),
     (4, include_str!("../migrations/sqlite/0004_requests.sql")),
+    (5, include_str!("../migrations/sqlite/0005_tokens.sql")),
 ];
 
 #[derive(Debug)]

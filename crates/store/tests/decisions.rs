@@ -378,6 +378,7 @@ fn a_ledger_from_before_decision_facts_gets_them_on_open(db: &TestDb) {
     assert_eq!(before.len(), 150);
     // As a ledger written before schema version 2 was.
     db.tamper("DROP TABLE requests");
+    db.tamper("DROP TABLE tokens");
     db.tamper("DROP TABLE decision_facts");
     db.tamper("ALTER TABLE subjects DROP COLUMN erased_at");
     db.tamper("ALTER TABLE records DROP COLUMN handled_at");

@@ -15,6 +15,7 @@ pub mod request;
 pub mod retention;
 pub mod rights;
 pub mod ropa;
+pub mod serve;
 pub mod subject;
 
 use std::path::Path;

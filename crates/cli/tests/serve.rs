@@ -1,0 +1,417 @@
+//! `tillit serve` over real HTTP on loopback, on SQLite and PostgreSQL:
+//! the public routes, decisions for the token's role, tokens that are
+//! missing or revoked, malformed bodies (never a 500), the OpenAPI
+//! document, and a graceful stop.
+
+#![allow(
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "tests fail loudly"
+)]
+
+#[path = "../../store/tests/support/mod.rs"]
+mod store_support;
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+use store_support::TestDb;
+use support::{Ledger, stderr, stdout};
+
+/// A running `tillit serve` on a free port.
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Server {
+    fn start(l: &Ledger, db: &TestDb) -> Server {
+        let policy = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/winston/policy.toml");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tillit"))
+            .args(["--db", &db.url(), "serve", "--listen", "127.0.0.1:0"])
+            .env("TILLIT_POLICY", policy)
+            .current_dir(l.dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .trim()
+            .strip_prefix("listening on http://")
+            .unwrap_or_else(|| panic!("not listening: {line}"))
+            .to_owned();
+        Server { child, addr }
+    }
+
+    /// One request, as raw bytes are sent; the status, headers
+    /// (lower-cased names) and body.
+    fn raw(&self, request: &[u8]) -> Answer {
+        let mut stream = TcpStream::connect(&self.addr).unwrap();
+        stream.write_all(request).unwrap();
+        let mut bytes = Vec::new();
+        stream.read_to_end(&mut bytes).unwrap();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let mut lines = head.lines();
+        let status: u16 = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("no status in {head}"));
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+            .collect();
+        Answer {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
+    }
+
+    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
+            self.addr,
+            body.len()
+        );
+        for (k, v) in headers {
+            req.push_str(&format!("{k}: {v}\r\n"));
+        }
+        req.push_str("\r\n");
+        req.push_str(body);
+        self.raw(req.as_bytes())
+    }
+
+    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.request("GET", path, headers, "")
+    }
+
+    fn post_json(&self, path: &str, token: Option<&str>, body: &str) -> Answer {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(a) = &auth {
+            headers.push(("Authorization", a));
+        }
+        self.request("POST", path, &headers, body)
+    }
+
+    /// SIGTERM, then the exit status.
+    fn stop(mut self) -> std::process::ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        self.child.wait().unwrap()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Answer {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+
+    /// A problem document with this status.
+    fn problem(&self, status: u16) -> serde_json::Value {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        let p = self.json();
+        assert_eq!(p["status"], status);
+        assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()));
+        assert!(p["detail"].as_str().is_some_and(|t| !t.is_empty()));
+        p
+    }
+}
+
+fn ok(l: &Ledger, db: &TestDb, args: &[&str]) -> String {
+    let out = l.run_on(&db.url(), args);
+    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn token(l: &Ledger, db: &TestDb, role: &str) -> (i64, String) {
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(l, db, &["token", "create", "--role", role, "--json"])).unwrap();
+    (
+        v["id"].as_i64().unwrap(),
+        v["token"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// A customer with a contract who consented to marketing of traffic data.
+fn customer(l: &Ledger, db: &TestDb) {
+    ok(
+        l,
+        db,
+        &["subject", "add", "--id", "c-1", "--at", "2026-01-01"],
+    );
+    ok(
+        l,
+        db,
+        &[
+            "event",
+            "add",
+            "--subject",
+            "c-1",
+            "--kind",
+            "contract-start",
+            "--ref",
+            "K-1",
+            "--at",
+            "2026-01-01",
+        ],
+    );
+    ok(
+        l,
+        db,
+        &[
+            "consent",
+            "give",
+            "--subject",
+            "c-1",
+            "--purpose",
+            "marketing",
+            "--channel",
+            "web",
+            "--at",
+            "2026-01-02",
+        ],
+    );
+}
+
+const MARKETING: &str =
+    r#"{"subject":"c-1","purpose":"marketing","category":"traffic","at":"2026-06-01T00:00:00Z"}"#;
+
+fn decisions_for_the_tokens_role_and_no_one_without_a_token(db: &TestDb) {
+    let l = Ledger::new();
+    customer(&l, db);
+    let (_, marketing) = token(&l, db, "marketing");
+    let (support_id, support) = token(&l, db, "support");
+    let server = Server::start(&l, db);
+
+    let a = server.post_json("/v1/decisions", Some(&marketing), MARKETING);
+    assert_eq!(a.status, 200, "{}", a.body);
+    let d = a.json();
+    assert_eq!(d["allowed"], true, "{d}");
+    assert_eq!(d["role"], "marketing");
+    assert_eq!(d["rule"], "consent-given");
+    assert!(
+        d["reason"]["sv"].as_str().unwrap().contains("samtyck"),
+        "{d}"
+    );
+
+    // The same question from support: its role has no need to know.
+    let d = server
+        .post_json("/v1/decisions", Some(&support), MARKETING)
+        .json();
+    assert_eq!(d["allowed"], false);
+    assert_eq!(d["role"], "support", "asked for the token's role");
+    assert_eq!(d["rule"], "no-need-to-know");
+
+    // A batch answers in order.
+    let batch = format!(
+        r#"{{"requests":[{MARKETING},{{"subject":"c-9","purpose":"marketing","category":"traffic"}}]}}"#
+    );
+    let d = server
+        .post_json("/v1/decisions/batch", Some(&marketing), &batch)
+        .json();
+    let rules: Vec<&str> = d["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["consent-given", "unknown-subject"]);
+
+    // A withdrawal through the CLI reaches the server's next decision
+    // only through the ledger: the server is another process, so its
+    // cache may hold the old state. What it must never do is let in a
+    // revoked or unknown token.
+    server
+        .post_json("/v1/decisions", None, MARKETING)
+        .problem(401);
+    server
+        .post_json("/v1/decisions", Some("tillit_0000"), MARKETING)
+        .problem(401);
+    ok(&l, db, &["token", "revoke", &support_id.to_string()]);
+    let p = server
+        .post_json("/v1/decisions", Some(&support), MARKETING)
+        .problem(401);
+    assert!(p["detail"].as_str().unwrap().contains("revoked"), "{p}");
+    server
+        .post_json("/v1/decisions/batch", None, &batch)
+        .problem(401);
+    assert!(server.stop().success(), "a graceful stop exits 0");
+}
+
+fn malformed_requests_get_problem_documents_never_a_500(db: &TestDb) {
+    let l = Ledger::new();
+    customer(&l, db);
+    let (_, marketing) = token(&l, db, "marketing");
+    let server = Server::start(&l, db);
+    let too_large = format!(r#"{{"subject":"{}"}}"#, "x".repeat(2 << 20));
+    let too_many = format!(r#"{{"requests":[{}]}}"#, vec![MARKETING; 10_001].join(","));
+    for path in ["/v1/decisions", "/v1/decisions/batch"] {
+        for (body, status) in [
+            ("{", 400),
+            ("[]", 422),
+            ("null", 422),
+            (
+                r#"{"subject":"c-1","purpose":"marketing","category":"traffic","colour":"red"}"#,
+                422,
+            ),
+            (r#"{"requests":"all"}"#, 422),
+            (
+                r#"{"subject":"c-1","purpose":"marketing","category":"traffic","at":"yesterday"}"#,
+                422,
+            ),
+            (too_large.as_str(), 413),
+        ] {
+            let a = server.post_json(path, Some(&marketing), body);
+            assert_ne!(a.status, 500, "{path} {body:.60}: {}", a.body);
+            a.problem(status);
+        }
+        // Not JSON at all.
+        let auth = format!("Bearer {marketing}");
+        server
+            .request("POST", path, &[("Authorization", &auth)], "subject=c-1")
+            .problem(415);
+    }
+    // A bad subject id is the caller's mistake, named.
+    let p = server
+        .post_json(
+            "/v1/decisions",
+            Some(&marketing),
+            r#"{"subject":"","purpose":"marketing","category":"traffic"}"#,
+        )
+        .problem(400);
+    assert!(p["detail"].as_str().unwrap().contains("subject"), "{p}");
+    let p = server
+        .post_json("/v1/decisions/batch", Some(&marketing), &too_many)
+        .problem(413);
+    assert!(p["detail"].as_str().unwrap().contains("10000"), "{p}");
+    server.get("/no/such/route", &[]).problem(404);
+    server.get("/privacy?lang=fi", &[]).problem(400);
+    // Garbage instead of HTTP is dropped or refused, not a crash.
+    let a = server.raw(b"\x00\x01 not http\r\n\r\n");
+    assert_ne!(a.status, 500);
+    assert_eq!(server.get("/healthz", &[]).body, "ok", "still serving");
+}
+
+#[test]
+fn the_public_routes_and_the_openapi_document() {
+    let l = Ledger::new();
+    let db = TestDb::sqlite();
+    let server = Server::start(&l, &db);
+    assert_eq!(server.get("/healthz", &[]).body, "ok");
+    let sv = server.get("/privacy", &[]);
+    assert_eq!(sv.status, 200);
+    assert_eq!(sv.header("content-language"), Some("sv"));
+    assert!(sv.body.contains("<html lang=\"sv\""), "{:.200}", sv.body);
+    let en = server.get(
+        "/privacy",
+        &[("Accept-Language", "en-GB,en;q=0.8,sv;q=0.5")],
+    );
+    assert!(en.body.contains("<html lang=\"en\""));
+    let en = server.get("/privacy?lang=en", &[("Accept-Language", "sv")]);
+    assert!(en.body.contains("<html lang=\"en\""), "?lang= wins");
+    let json = server.get("/privacy.json?lang=en", &[]).json();
+    assert_eq!(json["language"], "en");
+
+    let api = server.get("/openapi.json", &[]).json();
+    assert!(api["openapi"].as_str().unwrap().starts_with("3.1"));
+    let paths: Vec<&str> = api["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/healthz",
+            "/openapi.json",
+            "/privacy",
+            "/privacy.json",
+            "/v1/decisions",
+            "/v1/decisions/batch"
+        ]
+    );
+    // Every documented operation is served: none falls through to the
+    // router's "no such route".
+    for (path, item) in api["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let a = server.request(&method.to_uppercase(), path, &[], "");
+            assert_ne!(
+                a.status, 404,
+                "{method} {path} is documented but not routed"
+            );
+        }
+    }
+    assert!(
+        api["components"]["securitySchemes"]["token"].is_object(),
+        "{api}"
+    );
+}
+
+mod sqlite {
+    #[test]
+    fn decisions_for_the_tokens_role_and_no_one_without_a_token() {
+        super::decisions_for_the_tokens_role_and_no_one_without_a_token(&super::TestDb::sqlite());
+    }
+
+    #[test]
+    fn malformed_requests_get_problem_documents_never_a_500() {
+        super::malformed_requests_get_problem_documents_never_a_500(&super::TestDb::sqlite());
+    }
+}
+
+mod postgres_backend {
+    #[test]
+    fn decisions_for_the_tokens_role_and_no_one_without_a_token() {
+        if let Some(db) = super::TestDb::postgres("decisions_over_http") {
+            super::decisions_for_the_tokens_role_and_no_one_without_a_token(&db);
+        }
+    }
+
+    #[test]
+    fn malformed_requests_get_problem_documents_never_a_500() {
+        if let Some(db) = super::TestDb::postgres("malformed_over_http") {
+            super::malformed_requests_get_problem_documents_never_a_500(&db);
+        }
+    }
+}

@@ -1,0 +1,416 @@
+//! The routes, each declared once with its OpenAPI description.
+
+use std::sync::Arc;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header, request::Parts};
+use axum::response::{Html, IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use tillit_core::Lang;
+use tillit_core::decide::{Decision, Operation, Request as DecisionAsked};
+use tillit_core::identity::SubjectId;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::{App, BATCH_LIMIT, BODY_LIMIT, Problem};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tillit",
+        description = "Privacy engineering: the published notice, lawfulness decisions and the ledger. Every route but the public ones takes `Authorization: Bearer TOKEN`; a token (`tillit token create --role ROLE`) is bound to a role of the policy, and every decision is asked for that role."
+    ),
+    components(schemas(Problem)),
+    modifiers(&Bearer)
+)]
+struct ApiDoc;
+
+struct Bearer;
+
+impl utoipa::Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub fn router(app: Arc<App>) -> (axum::Router, utoipa::openapi::OpenApi) {
+    let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(privacy))
+        .routes(routes!(privacy_json))
+        .routes(routes!(openapi_json))
+        .routes(routes!(decide_one))
+        .routes(routes!(decide_batch))
+        .with_state(Arc::clone(&app))
+        .split_for_parts();
+    let _ = app
+        .openapi
+        .set(serde_json::to_string(&api).unwrap_or_default());
+    let router = router
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    (router, api)
+}
+
+async fn not_found() -> Problem {
+    Problem::not_found("no such route; GET /openapi.json lists every one")
+}
+
+/// Runs blocking ledger work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
+) -> Result<T, Problem> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|_| Problem::internal("a worker failed"))?
+}
+
+/// The caller, by its token: a role of the policy.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub role: String,
+}
+
+impl FromRequestParts<Arc<App>> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, app: &Arc<App>) -> Result<Self, Problem> {
+        let secret = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|h| h.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| {
+                Problem::unauthorized(
+                    "send `Authorization: Bearer TOKEN`; a DPO creates one with `tillit token create --role ROLE`",
+                )
+            })?
+            .to_owned();
+        let app = Arc::clone(app);
+        let token = blocking(move || Ok(app.ledgers.with(|l| l.token(&secret))?)).await?;
+        match token {
+            Some(t) if t.revoked_at.is_none() => Ok(Caller { role: t.role }),
+            Some(t) => Err(Problem::unauthorized(format!(
+                "token {} was revoked; ask for a new one",
+                t.id
+            ))),
+            None => Err(Problem::unauthorized("no such token")),
+        }
+    }
+}
+
+/// A JSON body; what does not parse is a problem document.
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Body(v)),
+            Err(rejection) => Err(body_problem(&rejection)),
+        }
+    }
+}
+
+fn body_problem(rejection: &JsonRejection) -> Problem {
+    let status = rejection.status();
+    let (kind, title) = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "The body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("not-json", "The body is not JSON"),
+        StatusCode::UNPROCESSABLE_ENTITY => {
+            ("unexpected-body", "The body is not what this route takes")
+        }
+        _ => ("bad-json", "The body is not valid JSON"),
+    };
+    let detail = match status {
+        StatusCode::PAYLOAD_TOO_LARGE => format!("at most {BODY_LIMIT} bytes"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "send `Content-Type: application/json`".to_owned(),
+        _ => rejection.body_text(),
+    };
+    Problem::new(status, kind, title, detail)
+}
+
+/// Whether the service is up.
+#[utoipa::path(get, path = "/healthz", tag = "public",
+    responses((status = 200, description = "Up", body = String)))]
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct LangQuery {
+    /// `sv` (the default) or `en`; else the first of Accept-Language.
+    lang: Option<String>,
+}
+
+fn language(query: &LangQuery, headers: &HeaderMap) -> Result<Lang, Problem> {
+    if let Some(l) = &query.lang {
+        return l.parse().map_err(|_| {
+            Problem::bad_request(format!(
+                "`{l}` is not a language of the notice; use sv or en"
+            ))
+        });
+    }
+    let accepted = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    for tag in accepted.split(',') {
+        let tag = tag.split(';').next().unwrap_or_default().trim();
+        let primary = tag.split('-').next().unwrap_or_default();
+        if primary.eq_ignore_ascii_case("sv") {
+            return Ok(Lang::Sv);
+        }
+        if primary.eq_ignore_ascii_case("en") {
+            return Ok(Lang::En);
+        }
+    }
+    Ok(Lang::Sv)
+}
+
+fn notice_index(lang: Lang) -> usize {
+    match lang {
+        Lang::Sv => 0,
+        Lang::En => 1,
+    }
+}
+
+/// The published privacy notice, as HTML.
+#[utoipa::path(get, path = "/privacy", tag = "public", params(LangQuery),
+    responses(
+        (status = 200, description = "The notice", content_type = "text/html", body = String),
+        (status = 400, description = "Unknown language", content_type = "application/problem+json", body = Problem)))]
+async fn privacy(
+    State(app): State<Arc<App>>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = language(&query, &headers)?;
+    let (html, _) = app
+        .notice
+        .get(notice_index(lang))
+        .ok_or_else(|| Problem::internal("no notice"))?;
+    Ok(([(header::CONTENT_LANGUAGE, lang.tag())], Html(html.clone())).into_response())
+}
+
+/// The notice as machine-readable JSON (W3C DPV terms).
+#[utoipa::path(get, path = "/privacy.json", tag = "public", params(LangQuery),
+    responses(
+        (status = 200, description = "The notice", content_type = "application/json", body = Object),
+        (status = 400, description = "Unknown language", content_type = "application/problem+json", body = Problem)))]
+async fn privacy_json(
+    State(app): State<Arc<App>>,
+    Query(query): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Result<Response, Problem> {
+    let lang = language(&query, &headers)?;
+    let (_, json) = app
+        .notice
+        .get(notice_index(lang))
+        .ok_or_else(|| Problem::internal("no notice"))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::CONTENT_LANGUAGE, lang.tag()),
+        ],
+        json.clone(),
+    )
+        .into_response())
+}
+
+/// This document: every route, as OpenAPI 3.1.
+#[utoipa::path(get, path = "/openapi.json", tag = "public",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json", body = Object)))]
+async fn openapi_json(State(app): State<Arc<App>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        app.openapi.get().cloned().unwrap_or_default(),
+    )
+        .into_response()
+}
+
+/// A decision asked: may the caller's role process this category of this
+/// subject's data for this purpose, at this time (default: now)?
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionQuestion {
+    subject: String,
+    purpose: String,
+    category: String,
+    /// RFC 3339; default: now.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    at: Option<jiff::Timestamp>,
+    /// Only anonymised records or aggregates are processed.
+    #[serde(default)]
+    anonymised: bool,
+    /// `use` (the default) or `store`.
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    operation: Operation,
+}
+
+/// The answer: allowed or not, the basis, the rule that decided and why,
+/// in Swedish and English.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionAnswer {
+    subject: String,
+    role: String,
+    purpose: String,
+    category: String,
+    #[schema(value_type = String, format = DateTime)]
+    at: jiff::Timestamp,
+    allowed: bool,
+    basis: Option<&'static str>,
+    basis_dpv: Option<&'static str>,
+    rule: &'static str,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<jiff::Timestamp>,
+    reason: Reasons,
+    /// The rights processing on this basis gives the subject.
+    rights: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reasons {
+    sv: String,
+    en: String,
+}
+
+impl App {
+    fn question(
+        &self,
+        role: &str,
+        q: &DecisionQuestion,
+        now: jiff::Timestamp,
+    ) -> Result<(SubjectId, DecisionAsked), Problem> {
+        let subject = SubjectId::parse(&q.subject)
+            .map_err(|e| Problem::bad_request(format!("`subject`: {e}")))?;
+        let rules = self.decider.rules();
+        let mut asked = rules.request(role, &q.purpose, &q.category, q.at.unwrap_or(now));
+        asked.anonymised = q.anonymised;
+        asked.operation = q.operation;
+        Ok((subject, asked))
+    }
+
+    fn answer(&self, subject: &SubjectId, asked: &DecisionAsked, d: &Decision) -> DecisionAnswer {
+        let rules = self.decider.rules();
+        let (role, purpose, category) = rules.names(asked);
+        let e = rules.explain(d, asked, &self.tz);
+        DecisionAnswer {
+            subject: subject.to_string(),
+            role: role.to_owned(),
+            purpose: purpose.to_owned(),
+            category: category.to_owned(),
+            at: asked.at,
+            allowed: e.allowed,
+            basis: e.basis,
+            basis_dpv: e.basis_dpv,
+            rule: e.rule,
+            since: e.since,
+            reason: Reasons {
+                sv: e.reason.sv,
+                en: e.reason.en,
+            },
+            rights: e.rights.iter().map(|r| r.id()).collect(),
+        }
+    }
+}
+
+/// One decision, for the caller's role. A name the policy does not know
+/// is a denial, not an error.
+#[utoipa::path(post, path = "/v1/decisions", tag = "decisions",
+    security(("token" = [])),
+    request_body = DecisionQuestion,
+    responses(
+        (status = 200, description = "Decided (allowed or denied)", body = DecisionAnswer),
+        (status = 400, description = "Malformed", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No valid token", content_type = "application/problem+json", body = Problem),
+        (status = 422, description = "Unexpected body", content_type = "application/problem+json", body = Problem)))]
+async fn decide_one(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Body(q): Body<DecisionQuestion>,
+) -> Result<axum::Json<DecisionAnswer>, Problem> {
+    let (subject, asked) = app.question(&caller.role, &q, jiff::Timestamp::now())?;
+    blocking(move || {
+        let d = app
+            .ledgers
+            .with(|l| app.decider.decide(l, &subject, &asked))?;
+        Ok(axum::Json(app.answer(&subject, &asked, &d)))
+    })
+    .await
+}
+
+/// Many decisions in one call, answered in order.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBatch {
+    /// At most 10,000.
+    requests: Vec<DecisionQuestion>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionBatchAnswer {
+    decisions: Vec<DecisionAnswer>,
+}
+
+/// Up to 10,000 decisions for the caller's role, in the order asked.
+#[utoipa::path(post, path = "/v1/decisions/batch", tag = "decisions",
+    security(("token" = [])),
+    request_body = DecisionBatch,
+    responses(
+        (status = 200, description = "Decided, in order", body = DecisionBatchAnswer),
+        (status = 400, description = "Malformed", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No valid token", content_type = "application/problem+json", body = Problem),
+        (status = 413, description = "Too many requests in one batch, or too large a body", content_type = "application/problem+json", body = Problem)))]
+async fn decide_batch(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    Body(batch): Body<DecisionBatch>,
+) -> Result<axum::Json<DecisionBatchAnswer>, Problem> {
+    if batch.requests.len() > BATCH_LIMIT {
+        return Err(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch-too-large",
+            "Too many decisions in one call",
+            format!(
+                "{} requests; at most {BATCH_LIMIT} per call",
+                batch.requests.len()
+            ),
+        ));
+    }
+    let now = jiff::Timestamp::now();
+    let asked = batch
+        .requests
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            app.question(&caller.role, q, now).map_err(|mut p| {
+                p.detail = format!("request {i}: {}", p.detail);
+                p
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    blocking(move || {
+        let decisions = app.ledgers.with(|l| app.decider.decide_all(l, &asked))?;
+        Ok(axum::Json(DecisionBatchAnswer {
+            decisions: asked
+                .iter()
+                .zip(&decisions)
+                .map(|((s, a), d)| app.answer(s, a, d))
+                .collect(),
+        }))
+    })
+    .await
+}

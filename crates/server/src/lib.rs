@@ -1,0 +1,118 @@
+//! `tillit serve`: the HTTP API (axum on tokio).
+//!
+//! Handlers are thin: they check the caller's role, hand the work to the
+//! same core and store functions the CLI calls, on a blocking thread with
+//! a pooled ledger connection, and answer JSON, or an RFC 9457 problem
+//! document for anything refused. Every route is declared once, with its
+//! OpenAPI description (utoipa), and `/openapi.json` is built from the
+//! same declarations the router is.
+//!
+//! **Invariant:** a route that touches personal data takes a [`Caller`],
+//! which exists only for a token in force, and the role the token is
+//! bound to is the role every decision is asked for: a caller can never
+//! ask on behalf of a role it does not hold.
+
+mod api;
+mod pool;
+mod problem;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use tillit_core::Policy;
+use tillit_core::decide::Rules;
+use tillit_store::decisions::Decider;
+
+pub use problem::Problem;
+
+/// Largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 1 << 20;
+/// Most requests one batch decision call takes.
+pub const BATCH_LIMIT: usize = 10_000;
+/// Subjects' decision states kept in memory.
+const CACHE_SUBJECTS: usize = 250_000;
+
+/// What every handler shares.
+#[derive(Debug)]
+pub struct App {
+    decider: Decider,
+    ledgers: pool::Pool,
+    tz: TimeZone,
+    /// The rendered notice, by language: (html, json).
+    notice: [(String, String); 2],
+    /// The OpenAPI document, once the router is built.
+    openapi: std::sync::OnceLock<String>,
+}
+
+impl App {
+    /// The service over the ledger at `url` under `policy`; opens (and
+    /// migrates) the ledger once to check it.
+    pub fn new(policy: Policy, url: &str, tz: TimeZone) -> Result<App, tillit_store::StoreError> {
+        let mut first = tillit_store::Ledger::open(url)?;
+        let decider = Decider::new(Rules::new(&policy), CACHE_SUBJECTS, &mut first);
+        let ledgers = pool::Pool::new(url, Arc::clone(decider.cache()), first);
+        let notice = [tillit_core::Lang::Sv, tillit_core::Lang::En].map(|lang| {
+            (
+                tillit_core::notice::html(&policy, lang),
+                tillit_core::notice::json(&policy, lang).to_string(),
+            )
+        });
+        Ok(App {
+            decider,
+            ledgers,
+            tz,
+            notice,
+            openapi: std::sync::OnceLock::new(),
+        })
+    }
+}
+
+/// The router and the OpenAPI document that describes it.
+pub fn router(app: Arc<App>) -> (axum::Router, utoipa::openapi::OpenApi) {
+    api::router(app)
+}
+
+/// Serves `app` on `listener` until Ctrl-C or SIGTERM, then lets the
+/// requests in flight finish. `ready` is told the address once it
+/// listens.
+pub fn serve(app: App, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let app = Arc::new(app);
+    let served = runtime.block_on({
+        let app = Arc::clone(&app);
+        async move {
+            // Listen for the signals before anything else, so that a stop
+            // asked for at any point after "listening" is graceful.
+            let stop = stop_signal()?;
+            let listener = tokio::net::TcpListener::bind(listen).await?;
+            ready(listener.local_addr()?);
+            let (router, _) = router(app);
+            axum::serve(listener, router)
+                .with_graceful_shutdown(stop)
+                .await
+        }
+    });
+    // The ledgers close outside the runtime: PostgreSQL's client blocks
+    // on a runtime of its own to say goodbye.
+    drop(runtime);
+    drop(app);
+    served
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}

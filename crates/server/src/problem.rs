@@ -1,0 +1,94 @@
+//! RFC 9457 problem documents: every refusal the API gives.
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use tillit_store::StoreError;
+
+/// A problem: `application/problem+json` with a short title that names
+/// the kind of problem and a detail that says what to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+}
+
+impl Problem {
+    pub fn new(status: StatusCode, kind: &str, title: &str, detail: impl Into<String>) -> Problem {
+        Problem {
+            kind: format!("https://tillit.example/problems/{kind}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+        }
+    }
+
+    pub fn unauthorized(detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "No valid token",
+            detail,
+        )
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "The request is malformed",
+            detail,
+        )
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Problem {
+        Problem::new(StatusCode::NOT_FOUND, "not-found", "No such thing", detail)
+    }
+
+    pub fn internal(detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "The service failed",
+            detail,
+        )
+    }
+}
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for Problem {
+    fn from(e: StoreError) -> Problem {
+        match &e {
+            StoreError::NoSuchSubject(_) | StoreError::NoSuch { .. } => {
+                Problem::not_found(e.to_string())
+            }
+            StoreError::Input(_) | StoreError::SubjectErased { .. } => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "refused",
+                "The ledger refuses this",
+                e.to_string(),
+            ),
+            // What a database failure says stays in the server's log.
+            _ => {
+                tracing::error!(error = %e, "ledger failure");
+                Problem::internal("the ledger could not be read or written; see the server's log")
+            }
+        }
+    }
+}
