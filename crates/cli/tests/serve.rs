@@ -360,17 +360,27 @@ fn the_public_routes_and_the_openapi_document() {
         .keys()
         .map(String::as_str)
         .collect();
+    let documented: std::collections::BTreeSet<(String, String)> = api["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(|m| (m.to_uppercase(), path.clone()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let tested: std::collections::BTreeSet<(String, String)> = routes()
+        .iter()
+        .map(|r| (r.method.to_owned(), r.template.to_owned()))
+        .collect();
     assert_eq!(
-        paths,
-        [
-            "/healthz",
-            "/openapi.json",
-            "/privacy",
-            "/privacy.json",
-            "/v1/decisions",
-            "/v1/decisions/batch"
-        ]
+        documented, tested,
+        "the route × role matrix covers exactly the documented routes"
     );
+    assert!(paths.contains(&"/v1/decisions"));
     // Every documented operation is served: none falls through to the
     // router's "no such route".
     for (path, item) in api["paths"].as_object().unwrap() {
@@ -388,7 +398,201 @@ fn the_public_routes_and_the_openapi_document() {
     );
 }
 
+/// A route as the matrix calls it.
+struct Route {
+    method: &'static str,
+    /// As the OpenAPI document names it.
+    template: &'static str,
+    path: &'static str,
+    body: &'static str,
+    /// The status for a valid token of this role (policy facts: who
+    /// administers, who serves marketing).
+    expect: fn(&str) -> u16,
+    public: bool,
+}
+
+fn routes() -> Vec<Route> {
+    fn any(_: &str) -> u16 {
+        200
+    }
+    fn serves_marketing(role: &str) -> u16 {
+        if ["account-manager", "marketing", "dpo"].contains(&role) {
+            201
+        } else {
+            403
+        }
+    }
+    fn dpo(role: &str) -> u16 {
+        if role == "dpo" { 200 } else { 403 }
+    }
+    let public = |template, path| Route {
+        method: "GET",
+        template,
+        path,
+        body: "",
+        expect: any,
+        public: true,
+    };
+    vec![
+        public("/healthz", "/healthz"),
+        public("/privacy", "/privacy"),
+        public("/privacy.json", "/privacy.json"),
+        public("/openapi.json", "/openapi.json"),
+        public("/metrics", "/metrics"),
+        Route {
+            method: "POST",
+            template: "/v1/decisions",
+            path: "/v1/decisions",
+            body: MARKETING,
+            expect: any,
+            public: false,
+        },
+        Route {
+            method: "POST",
+            template: "/v1/decisions/batch",
+            path: "/v1/decisions/batch",
+            body: r#"{"requests":[{"subject":"c-1","purpose":"marketing","category":"traffic"}]}"#,
+            expect: any,
+            public: false,
+        },
+        Route {
+            method: "GET",
+            template: "/v1/subjects/{id}",
+            path: "/v1/subjects/c-1",
+            body: "",
+            expect: any,
+            public: false,
+        },
+        Route {
+            method: "POST",
+            template: "/v1/subjects/{id}/consents",
+            path: "/v1/subjects/c-1/consents",
+            body: r#"{"purpose":"marketing","given":true,"channel":"web","at":"2026-03-01T00:00:00Z"}"#,
+            expect: serves_marketing,
+            public: false,
+        },
+        Route {
+            method: "GET",
+            template: "/v1/audit/verify",
+            path: "/v1/audit/verify",
+            body: "",
+            expect: dpo,
+            public: false,
+        },
+    ]
+}
+
+const ROLES: [&str; 7] = [
+    "support",
+    "account-manager",
+    "billing",
+    "marketing",
+    "security",
+    "analyst",
+    "dpo",
+];
+
+fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
+    let l = Ledger::new();
+    customer(&l, db);
+    ok(
+        &l,
+        db,
+        &[
+            "record",
+            "add",
+            "--subject",
+            "c-1",
+            "--category",
+            "traffic",
+            "--kind",
+            "page-view",
+            "--source",
+            "cookie",
+            "--payload",
+            r#"{"path":"/"}"#,
+            "--at",
+            "2026-01-03",
+        ],
+    );
+    let tokens: Vec<(&str, String)> = ROLES.iter().map(|r| (*r, token(&l, db, r).1)).collect();
+    let (revoked_id, revoked) = token(&l, db, "dpo");
+    ok(&l, db, &["token", "revoke", &revoked_id.to_string()]);
+    let server = Server::start(&l, db);
+    let call = |r: &Route, token: Option<&str>| {
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Content-Type", "application/json")];
+        if let Some(a) = &auth {
+            headers.push(("Authorization", a));
+        }
+        server.request(r.method, r.path, &headers, r.body)
+    };
+    for route in routes() {
+        for (role, token) in &tokens {
+            let a = call(&route, Some(token));
+            assert_eq!(
+                a.status,
+                (route.expect)(role),
+                "{} {} as {role}: {}",
+                route.method,
+                route.path,
+                a.body
+            );
+            if a.status >= 400 {
+                a.problem(a.status);
+            }
+        }
+        for (who, token) in [
+            ("no token", None),
+            ("a revoked token", Some(revoked.as_str())),
+        ] {
+            let a = call(&route, token);
+            if route.public {
+                assert_eq!(a.status, 200, "{} with {who}", route.path);
+            } else {
+                a.problem(401);
+            }
+        }
+    }
+    // Need to know: support sees the customer record, not the page view.
+    let view = |role: &str| {
+        let (_, t) = tokens.iter().find(|(r, _)| *r == role).unwrap();
+        server
+            .get(
+                "/v1/subjects/c-1",
+                &[("Authorization", &format!("Bearer {t}"))],
+            )
+            .json()
+    };
+    let support = view("support");
+    assert_eq!(support["records"].as_array().unwrap().len(), 0, "{support}");
+    assert_eq!(support["withheld"]["records"], 1);
+    let marketing = view("marketing");
+    let kinds: Vec<&str> = marketing["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["page-view"]);
+    let dpo = view("dpo");
+    assert_eq!(dpo["records"].as_array().unwrap().len(), 1);
+    assert!(dpo.get("withheld").is_none(), "{dpo}");
+    // The consents written through the API are in the ledger, audited.
+    let metrics = server.get("/metrics", &[]).body;
+    assert!(
+        metrics.contains("tillit_consent_changes_total 3"),
+        "{metrics}"
+    );
+    assert!(ok(&l, db, &["audit", "verify"]).contains("intact"));
+}
+
 mod sqlite {
+    #[test]
+    fn every_route_by_every_role_and_no_one_without_a_token() {
+        super::every_route_by_every_role_and_no_one_without_a_token(&super::TestDb::sqlite());
+    }
+
     #[test]
     fn decisions_for_the_tokens_role_and_no_one_without_a_token() {
         super::decisions_for_the_tokens_role_and_no_one_without_a_token(&super::TestDb::sqlite());
@@ -401,6 +605,13 @@ mod sqlite {
 }
 
 mod postgres_backend {
+    #[test]
+    fn every_route_by_every_role_and_no_one_without_a_token() {
+        if let Some(db) = super::TestDb::postgres("route_role_matrix") {
+            super::every_route_by_every_role_and_no_one_without_a_token(&db);
+        }
+    }
+
     #[test]
     fn decisions_for_the_tokens_role_and_no_one_without_a_token() {
         if let Some(db) = super::TestDb::postgres("decisions_over_http") {

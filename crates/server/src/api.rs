@@ -49,6 +49,10 @@ pub fn router(app: Arc<App>) -> (axum::Router, utoipa::openapi::OpenApi) {
         .routes(routes!(openapi_json))
         .routes(routes!(decide_one))
         .routes(routes!(decide_batch))
+        .routes(routes!(subject))
+        .routes(routes!(consent))
+        .routes(routes!(audit_verify))
+        .routes(routes!(metrics))
         .with_state(Arc::clone(&app))
         .split_for_parts();
     let _ = app
@@ -77,6 +81,49 @@ async fn blocking<T: Send + 'static>(
 #[derive(Clone, Debug)]
 pub struct Caller {
     pub role: String,
+}
+
+impl Caller {
+    /// The caller's role as the policy declares it now.
+    fn role<'a>(&self, app: &'a App) -> Result<&'a tillit_core::policy::Role, Problem> {
+        app.policy.roles.get(self.role.as_str()).ok_or_else(|| {
+            Problem::forbidden(format!(
+                "this token's role `{}` is no longer in the policy",
+                self.role
+            ))
+        })
+    }
+
+    /// Refuses a caller whose role does not administer tillit.
+    fn administers(&self, app: &App) -> Result<(), Problem> {
+        if self.role(app)?.administers {
+            Ok(())
+        } else {
+            Err(Problem::forbidden(format!(
+                "only a role that administers tillit (the DPO) may do this; this token is for `{}`",
+                self.role
+            )))
+        }
+    }
+}
+
+/// Counters for `/metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    allowed: std::sync::atomic::AtomicU64,
+    denied: std::sync::atomic::AtomicU64,
+    consents: std::sync::atomic::AtomicU64,
+}
+
+impl Metrics {
+    fn decided(&self, d: &Decision) {
+        use std::sync::atomic::Ordering::Relaxed;
+        if d.allowed {
+            self.allowed.fetch_add(1, Relaxed);
+        } else {
+            self.denied.fetch_add(1, Relaxed);
+        }
+    }
 }
 
 impl FromRequestParts<Arc<App>> for Caller {
@@ -347,6 +394,7 @@ async fn decide_one(
         let d = app
             .ledgers
             .with(|l| app.decider.decide(l, &subject, &asked))?;
+        app.metrics.decided(&d);
         Ok(axum::Json(app.answer(&subject, &asked, &d)))
     })
     .await
@@ -404,6 +452,7 @@ async fn decide_batch(
         .collect::<Result<Vec<_>, _>>()?;
     blocking(move || {
         let decisions = app.ledgers.with(|l| app.decider.decide_all(l, &asked))?;
+        decisions.iter().for_each(|d| app.metrics.decided(d));
         Ok(axum::Json(DecisionBatchAnswer {
             decisions: asked
                 .iter()
@@ -413,4 +462,202 @@ async fn decide_batch(
         }))
     })
     .await
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct AtQuery {
+    /// RFC 3339; consent as it stands then (default: now).
+    at: Option<String>,
+}
+
+fn subject_id(id: &str) -> Result<SubjectId, Problem> {
+    SubjectId::parse(id).map_err(|e| Problem::bad_request(format!("subject id: {e}")))
+}
+
+fn instant(at: Option<&str>) -> Result<jiff::Timestamp, Problem> {
+    at.map_or_else(
+        || Ok(jiff::Timestamp::now()),
+        |s| {
+            s.parse().map_err(|e| {
+                Problem::bad_request(format!(
+                    "`{s}` is not an RFC 3339 time ({e}); write e.g. 2026-02-01T09:00:00Z"
+                ))
+            })
+        },
+    )
+}
+
+/// What the caller's role may see of a subject: the records and
+/// disclosures of the categories it needs to know, the consents and
+/// objections of its purposes, and counts of what was withheld.
+#[utoipa::path(get, path = "/v1/subjects/{id}", tag = "ledger",
+    security(("token" = [])),
+    params(("id" = String, Path, description = "The subject's id"), AtQuery),
+    responses(
+        (status = 200, description = "The subject, as the role may see it", body = Object),
+        (status = 400, description = "Malformed id or time", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No valid token", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such subject", content_type = "application/problem+json", body = Problem)))]
+async fn subject(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Query(query): Query<AtQuery>,
+) -> Result<axum::Json<serde_json::Value>, Problem> {
+    let id = subject_id(&id)?;
+    let at = instant(query.at.as_deref())?;
+    caller.role(&app)?;
+    blocking(move || {
+        let role = caller.role(&app)?;
+        let file = app
+            .ledgers
+            .with(|l| l.subject_file(&id, at))?
+            .ok_or_else(|| Problem::not_found(format!("no subject `{id}` in the ledger")))?;
+        Ok(axum::Json(tillit_store::view::shown_to(&file, Some(role))))
+    })
+    .await
+}
+
+/// A consent given or withdrawn.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentChangeBody {
+    purpose: String,
+    given: bool,
+    /// How: `web`, `email-link`, `phone`…
+    channel: String,
+    /// The notice version the subject was shown (default: the current
+    /// one, as `tillit notice --print-version` prints it).
+    notice_version: Option<String>,
+    /// RFC 3339 (default: now).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    at: Option<jiff::Timestamp>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentRecorded {
+    consent: i64,
+    subject: String,
+    purpose: String,
+    given: bool,
+}
+
+/// Records a consent given or withdrawn, durably, with its audit entry;
+/// the next decision sees it. Only a role that serves the purpose (or
+/// the DPO) may.
+#[utoipa::path(post, path = "/v1/subjects/{id}/consents", tag = "ledger",
+    security(("token" = [])),
+    params(("id" = String, Path, description = "The subject's id")),
+    request_body = ConsentChangeBody,
+    responses(
+        (status = 201, description = "Recorded", body = ConsentRecorded),
+        (status = 400, description = "Malformed", content_type = "application/problem+json", body = Problem),
+        (status = 401, description = "No valid token", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "The role does not serve the purpose", content_type = "application/problem+json", body = Problem),
+        (status = 404, description = "No such subject", content_type = "application/problem+json", body = Problem),
+        (status = 422, description = "Refused (e.g. a purpose that does not rest on consent)", content_type = "application/problem+json", body = Problem)))]
+async fn consent(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Body(body): Body<ConsentChangeBody>,
+) -> Result<(StatusCode, axum::Json<ConsentRecorded>), Problem> {
+    let id = subject_id(&id)?;
+    if !caller.role(&app)?.serves(&body.purpose) {
+        return Err(Problem::forbidden(format!(
+            "role `{}` does not process data for `{}`",
+            caller.role, body.purpose
+        )));
+    }
+    let at = body.at.unwrap_or_else(jiff::Timestamp::now);
+    let version = body
+        .notice_version
+        .clone()
+        .unwrap_or_else(|| tillit_core::notice::version(&app.policy));
+    let change = tillit_core::ledger::ConsentChange::new(
+        &app.policy,
+        id,
+        &body.purpose,
+        body.given,
+        &body.channel,
+        &version,
+        at,
+    )
+    .map_err(tillit_store::StoreError::Input)?;
+    blocking(move || {
+        let n = app
+            .ledgers
+            .with(|l| l.write(at, |w| w.change_consent(&change)))?;
+        app.metrics
+            .consents
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Ok((
+            StatusCode::CREATED,
+            axum::Json(ConsentRecorded {
+                consent: n,
+                subject: change.subject.to_string(),
+                purpose: change.purpose.to_string(),
+                given: change.given,
+            }),
+        ))
+    })
+    .await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChainState {
+    intact: bool,
+    entries: u64,
+    head: String,
+    /// What broke the chain, where it is broken.
+    message: Option<String>,
+}
+
+/// Recomputes the audit chain (the DPO only).
+#[utoipa::path(get, path = "/v1/audit/verify", tag = "admin",
+    security(("token" = [])),
+    responses(
+        (status = 200, description = "The chain, intact or not", body = ChainState),
+        (status = 401, description = "No valid token", content_type = "application/problem+json", body = Problem),
+        (status = 403, description = "Not the DPO", content_type = "application/problem+json", body = Problem)))]
+async fn audit_verify(
+    State(app): State<Arc<App>>,
+    caller: Caller,
+) -> Result<axum::Json<ChainState>, Problem> {
+    caller.administers(&app)?;
+    blocking(move || {
+        let v = app.ledgers.with(|l| l.verify_audit(&mut |_| {}))?;
+        Ok(axum::Json(ChainState {
+            intact: v.is_intact(),
+            entries: v.entries,
+            message: v.broken.as_ref().map(ToString::to_string),
+            head: v.head,
+        }))
+    })
+    .await
+}
+
+/// Counters in the Prometheus text format.
+#[utoipa::path(get, path = "/metrics", tag = "public",
+    responses((status = 200, description = "Prometheus text", content_type = "text/plain", body = String)))]
+async fn metrics(State(app): State<Arc<App>>) -> Response {
+    use std::sync::atomic::Ordering::Relaxed;
+    let m = &app.metrics;
+    let text = format!(
+        "# HELP tillit_decisions_total Decisions made, by verdict.\n\
+         # TYPE tillit_decisions_total counter\n\
+         tillit_decisions_total{{verdict=\"allowed\"}} {}\n\
+         tillit_decisions_total{{verdict=\"denied\"}} {}\n\
+         # HELP tillit_consent_changes_total Consents given or withdrawn through the API.\n\
+         # TYPE tillit_consent_changes_total counter\n\
+         tillit_consent_changes_total {}\n\
+         # HELP tillit_cached_subjects Subjects' decision states held in memory.\n\
+         # TYPE tillit_cached_subjects gauge\n\
+         tillit_cached_subjects {}\n",
+        m.allowed.load(Relaxed),
+        m.denied.load(Relaxed),
+        m.consents.load(Relaxed),
+        app.decider.cache().len(),
+    );
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

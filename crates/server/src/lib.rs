@@ -36,6 +36,7 @@ const CACHE_SUBJECTS: usize = 250_000;
 /// What every handler shares.
 #[derive(Debug)]
 pub struct App {
+    policy: Policy,
     decider: Decider,
     ledgers: pool::Pool,
     tz: TimeZone,
@@ -43,6 +44,7 @@ pub struct App {
     notice: [(String, String); 2],
     /// The OpenAPI document, once the router is built.
     openapi: std::sync::OnceLock<String>,
+    metrics: api::Metrics,
 }
 
 impl App {
@@ -59,11 +61,13 @@ impl App {
             )
         });
         Ok(App {
+            policy,
             decider,
             ledgers,
             tz,
             notice,
             openapi: std::sync::OnceLock::new(),
+            metrics: api::Metrics::default(),
         })
     }
 }

@@ -36,6 +36,15 @@ impl Problem {
         )
     }
 
+    pub fn forbidden(detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This role has no need to know",
+            detail,
+        )
+    }
+
     pub fn bad_request(detail: impl Into<String>) -> Problem {
         Problem::new(
             StatusCode::BAD_REQUEST,

@@ -23,6 +23,7 @@ pub mod retention;
 pub mod sql;
 mod sqlite;
 pub mod tokens;
+pub mod view;
 
 use std::path::PathBuf;
 

@@ -77,7 +77,9 @@ pub struct AddArgs {
 pub struct ShowArgs {
     #[arg(value_parser = subject_id)]
     id: SubjectId,
-    /// The role asking; decides how much of a personnummer is shown.
+    /// The role asking: it sees only what it needs to know (the records
+    /// and disclosures of its categories, the consents and objections of
+    /// its purposes) and a personnummer in full only if the policy says so.
     #[arg(long = "as", value_name = "ROLE")]
     role: Option<String>,
     /// Show consent as it stood at this time (default: now).
@@ -148,33 +150,40 @@ fn find(cx: &Context, a: FindArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn show(cx: &Context, a: ShowArgs) -> anyhow::Result<ExitCode> {
-    let reveal = match &a.role {
-        Some(role) => {
-            let policy = cx.policy()?;
-            let role = policy.role_named(role)?;
-            policy.roles.get(&role).is_some_and(|r| r.sees_personnummer)
+    let policy = match &a.role {
+        Some(_) => Some(cx.policy()?),
+        None => None,
+    };
+    let role = match (&a.role, &policy) {
+        (Some(name), Some(policy)) => {
+            let id = policy.role_named(name)?;
+            policy.roles.get(&id)
         }
-        None => false,
+        _ => None,
     };
     let at = at::or_now(a.at)?;
     let mut ledger = cx.ledger()?;
     let Some(file) = ledger.subject_file(&a.id, at.timestamp())? else {
         anyhow::bail!("no subject `{}` in the ledger", a.id);
     };
-    let identifiers: serde_json::Map<String, serde_json::Value> = file
-        .subject
-        .identifiers
-        .iter()
-        .map(|i| (i.kind().to_owned(), i.shown(reveal).into()))
-        .collect();
     if a.json {
-        let mut value = serde_json::to_value(&file)?;
-        if let Some(subject) = value.get_mut("subject").and_then(|s| s.as_object_mut()) {
-            subject.insert("identifiers".into(), identifiers.into());
-        }
-        emit_json(&value)?;
+        emit_json(&tillit_store::view::shown_to(&file, role))?;
     } else {
-        say(&describe(&file, reveal, at.timestamp()))?;
+        let (seen, withheld) = tillit_store::view::seen_by(&file, role);
+        let reveal = role.is_some_and(|r| r.sees_personnummer);
+        let mut text = describe(&seen, reveal, at.timestamp());
+        if withheld != tillit_store::view::Withheld::default() {
+            text.push_str(&format!(
+                "\nwithheld from {}: {} record(s), {} consent(s), {} objection(s), {} hold(s), {} disclosure(s) (need to know)",
+                a.role.as_deref().unwrap_or_default(),
+                withheld.records,
+                withheld.consents,
+                withheld.objections,
+                withheld.holds,
+                withheld.disclosures
+            ));
+        }
+        say(&text)?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -554,6 +554,21 @@ impl Role {
             .get(purpose)
             .is_some_and(|cats| cats.iter().any(|c| c.as_str() == category))
     }
+
+    /// Whether the role needs to know data of `category` for any purpose:
+    /// what it may read of a subject.
+    pub fn sees(&self, category: &str) -> bool {
+        self.administers
+            || self
+                .access
+                .values()
+                .any(|cats| cats.iter().any(|c| c.as_str() == category))
+    }
+
+    /// Whether the role processes data for `purpose` at all.
+    pub fn serves(&self, purpose: &str) -> bool {
+        self.administers || self.access.contains_key(purpose)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
