@@ -256,6 +256,13 @@ fn decisions_for_the_tokens_role_and_no_one_without_a_token(db: &TestDb) {
         .map(|x| x["rule"].as_str().unwrap())
         .collect();
     assert_eq!(rules, ["consent-given", "unknown-subject"]);
+    assert!(d["decisions"][0].get("reason").is_none(), "verdicts only: {d}");
+    let explained = batch.replacen('{', r#"{"explain":true,"#, 1);
+    let d = server
+        .post_json("/v1/decisions/batch", Some(&marketing), &explained)
+        .json();
+    assert_eq!(d["decisions"][0]["role"], "marketing");
+    assert!(d["decisions"][0]["reason"]["en"].is_string(), "{d}");
 
     // A withdrawal through the CLI reaches the server's next decision
     // only through the ledger: the server is another process, so its
@@ -268,6 +275,8 @@ fn decisions_for_the_tokens_role_and_no_one_without_a_token(db: &TestDb) {
         .post_json("/v1/decisions", Some("tillit_0000"), MARKETING)
         .problem(401);
     ok(&l, db, &["token", "revoke", &support_id.to_string()]);
+    // A token found in force is trusted for up to a second.
+    std::thread::sleep(std::time::Duration::from_millis(1_100));
     let p = server
         .post_json("/v1/decisions", Some(&support), MARKETING)
         .problem(401);
@@ -275,6 +284,19 @@ fn decisions_for_the_tokens_role_and_no_one_without_a_token(db: &TestDb) {
     server
         .post_json("/v1/decisions/batch", None, &batch)
         .problem(401);
+    // Many callers at once, more than the server has connections: each
+    // is answered (a fresh token is looked up in the ledger every time).
+    let (_, fresh) = token(&l, db, "marketing");
+    std::thread::scope(|s| {
+        for _ in 0..16 {
+            s.spawn(|| {
+                for _ in 0..20 {
+                    let a = server.post_json("/v1/decisions", Some(&fresh), MARKETING);
+                    assert_eq!(a.status, 200, "{}", a.body);
+                }
+            });
+        }
+    });
     assert!(server.stop().success(), "a graceful stop exits 0");
 }
 

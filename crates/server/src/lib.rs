@@ -30,6 +30,9 @@ pub use problem::Problem;
 pub const BODY_LIMIT: usize = 1 << 20;
 /// Most requests one batch decision call takes.
 pub const BATCH_LIMIT: usize = 10_000;
+/// How long a token found in force is trusted without asking the ledger
+/// again: a revocation takes effect within this.
+pub const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
 /// Subjects' decision states kept in memory.
 const CACHE_SUBJECTS: usize = 250_000;
 
@@ -45,6 +48,8 @@ pub struct App {
     /// The OpenAPI document, once the router is built.
     openapi: std::sync::OnceLock<String>,
     metrics: api::Metrics,
+    /// Tokens seen in force lately: SHA-256 → (role, when checked).
+    tokens: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
 }
 
 impl App {
@@ -68,6 +73,7 @@ impl App {
             notice,
             openapi: std::sync::OnceLock::new(),
             metrics: api::Metrics::default(),
+            tokens: std::sync::Mutex::default(),
         })
     }
 }

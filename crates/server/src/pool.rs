@@ -1,20 +1,29 @@
-//! Ledger connections for blocking work: taken from a stack, opened when
-//! it is empty, given back after; each attached to the decision cache so
-//! that a write through any of them reaches every decision.
+//! Ledger connections for blocking work, at most [`MAX`] open: taken
+//! from a stack, opened while fewer are open, waited for otherwise, given
+//! back after. Each is attached to the decision cache, so that a write
+//! through any of them reaches every decision.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
 use tillit_store::decisions::StateCache;
 use tillit_store::{Ledger, StoreError};
 
-/// Connections kept idle, at most.
-const IDLE: usize = 16;
+/// Connections open at most: SQLite writes one at a time anyway, and
+/// each connection holds a page cache.
+pub const MAX: usize = 8;
 
 #[derive(Debug)]
 pub struct Pool {
     url: String,
     cache: Arc<StateCache>,
-    idle: Mutex<Vec<Ledger>>,
+    state: Mutex<State>,
+    returned: Condvar,
+}
+
+#[derive(Debug)]
+struct State {
+    idle: Vec<Ledger>,
+    open: usize,
 }
 
 impl Pool {
@@ -22,8 +31,16 @@ impl Pool {
         Pool {
             url: url.to_owned(),
             cache,
-            idle: Mutex::new(vec![first]),
+            state: Mutex::new(State {
+                idle: vec![first],
+                open: 1,
+            }),
+            returned: Condvar::new(),
         }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Runs `work` with a connection.
@@ -31,24 +48,39 @@ impl Pool {
         &self,
         work: impl FnOnce(&mut Ledger) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let taken = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
-        let mut ledger = match taken {
-            Some(l) => l,
-            None => {
-                let mut l = Ledger::open(&self.url)?;
-                l.attach(Arc::clone(&self.cache));
-                l
-            }
-        };
+        let mut ledger = self.take()?;
         let out = work(&mut ledger);
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        if idle.len() < IDLE {
-            idle.push(ledger);
-        }
+        self.lock().idle.push(ledger);
+        self.returned.notify_one();
         out
+    }
+
+    /// An idle connection, a new one while fewer than [`MAX`] are open,
+    /// else the next one given back.
+    fn take(&self) -> Result<Ledger, StoreError> {
+        let mut state = self.lock();
+        loop {
+            if let Some(l) = state.idle.pop() {
+                return Ok(l);
+            }
+            if state.open < MAX {
+                state.open += 1;
+                drop(state);
+                return match Ledger::open(&self.url) {
+                    Ok(mut l) => {
+                        l.attach(Arc::clone(&self.cache));
+                        Ok(l)
+                    }
+                    Err(e) => {
+                        self.lock().open -= 1;
+                        Err(e)
+                    }
+                };
+            }
+            state = self
+                .returned
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
     }
 }

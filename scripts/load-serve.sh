@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Load on `tillit serve` over loopback with wrk (Debian's `wrk` package),
+# server and load generator sharing this machine:
+#
+#   decisions   POST /v1/decisions, one decision each, random subjects
+#   batch       POST /v1/decisions/batch, 10,000 decisions each
+#   consents    POST /v1/subjects/{id}/consents, durable writes (each its
+#               own transaction with its audit entry, synced)
+#
+# and the server's peak RSS (VmHWM) after all three.
+#
+#   scripts/load-serve.sh                         # 100,000-subject demo ledger
+#   TILLIT_LOAD_SUBJECTS=10000 TILLIT_LOAD_SECONDS=5 scripts/load-serve.sh
+#
+# The ledger is built once under target/bench-data/ and copied for each
+# run (consents are written to the copy). wrk prints requests/s and the
+# latency distribution (p50, p75, p90, p99).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+subjects=${TILLIT_LOAD_SUBJECTS:-100000}
+seconds=${TILLIT_LOAD_SECONDS:-10}
+connections=${TILLIT_LOAD_CONNECTIONS:-32}
+port=${TILLIT_LOAD_PORT:-18480}
+export TILLIT_POLICY=examples/winston/policy.toml
+command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 2; }
+
+cargo build --release -q -p tillit
+tillit=$PWD/target/release/tillit
+mkdir -p target/bench-data
+template=target/bench-data/serve-$subjects.db
+if [ ! -f "$template.done" ]; then
+    rm -f "$template" "$template-wal" "$template-shm"
+    "$tillit" --db "sqlite://$template" demo --subjects "$subjects" --at 2026-11-01 >/dev/null
+    touch "$template.done"
+fi
+db=target/bench-data/serve-work.db
+rm -f "$db" "$db-wal" "$db-shm"
+cp "$template" "$db"
+url="sqlite://$db"
+marketing=$("$tillit" --db "$url" token create --role marketing --label load --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+
+work=$(mktemp -d)
+trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+"$tillit" --db "$url" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 1 50); do grep -q listening "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
+
+cat > "$work/decide.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $marketing"
+math.randomseed(2026)
+request = function()
+  local body = string.format('{"subject":"c-%06d","purpose":"marketing","category":"traffic","at":"2026-06-01T00:00:00Z"}', math.random(1, $subjects))
+  return wrk.format(nil, "/v1/decisions", nil, body)
+end
+LUA
+python3 - "$subjects" > "$work/batch.json" <<'PY'
+import json, random, sys
+n = int(sys.argv[1]); rng = random.Random(2026)
+print(json.dumps({"requests": [{"subject": f"c-{rng.randrange(n) + 1:06d}", "purpose": "marketing",
+    "category": "traffic", "at": "2026-06-01T00:00:00Z"} for _ in range(10000)]}, separators=(",", ":")))
+PY
+cat > "$work/batch.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $marketing"
+local f = io.open("$work/batch.json"); wrk.body = f:read("*a"); f:close()
+wrk.path = "/v1/decisions/batch"
+LUA
+cat > "$work/consent.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer $marketing"
+math.randomseed(2026)
+request = function()
+  local given = math.random(0, 1) == 1 and "true" or "false"
+  local body = '{"purpose":"marketing","given":' .. given .. ',"channel":"web"}'
+  return wrk.format(nil, string.format("/v1/subjects/c-%06d/consents", math.random(1, $subjects)), nil, body)
+end
+LUA
+
+base="http://127.0.0.1:$port"
+echo "== single decisions: $connections connections, ${seconds}s"
+wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/decide.lua" "$base"
+echo "== batch decisions (10,000 per request): 2 connections, ${seconds}s"
+wrk -t1 -c2 -d"${seconds}s" --latency -s "$work/batch.lua" "$base"
+echo "== durable consent writes: $connections connections, ${seconds}s"
+wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/consent.lua" "$base"
+echo "== server peak RSS"
+grep -E "VmHWM|VmRSS" "/proc/$server/status"
