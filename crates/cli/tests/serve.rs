@@ -256,7 +256,10 @@ fn decisions_for_the_tokens_role_and_no_one_without_a_token(db: &TestDb) {
         .map(|x| x["rule"].as_str().unwrap())
         .collect();
     assert_eq!(rules, ["consent-given", "unknown-subject"]);
-    assert!(d["decisions"][0].get("reason").is_none(), "verdicts only: {d}");
+    assert!(
+        d["decisions"][0].get("reason").is_none(),
+        "verdicts only: {d}"
+    );
     let explained = batch.replacen('{', r#"{"explain":true,"#, 1);
     let d = server
         .post_json("/v1/decisions/batch", Some(&marketing), &explained)
