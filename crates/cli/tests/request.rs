@@ -339,73 +339,13 @@ fn opened(l: &Ledger, db: &TestDb, subject: &str, kind: &str, received: &str) ->
     id
 }
 
-mod sqlite {
-    #[test]
-    fn an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else() {
-        super::an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else(
-            &super::TestDb::sqlite(),
-        );
-    }
-
-    #[test]
-    fn erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material() {
-        super::erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material(
-            &super::TestDb::sqlite(),
-        );
-    }
-
-    #[test]
-    fn the_clock_counts_calendar_months_and_refuses_a_late_extension() {
-        super::the_clock_counts_calendar_months_and_refuses_a_late_extension(
-            &super::TestDb::sqlite(),
-        );
-    }
-
-    #[test]
-    fn rights_take_effect_for_decisions_at_once_or_are_refused_with_the_reason() {
-        super::rights_take_effect_for_decisions_at_once_or_are_refused_with_the_reason(
-            &super::TestDb::sqlite(),
-        );
-    }
-}
-
-mod postgres_backend {
-    #[test]
-    fn an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else() {
-        if let Some(db) = super::TestDb::postgres(
-            "an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else",
-        ) {
-            super::an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else(&db);
-        }
-    }
-
-    #[test]
-    fn erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material() {
-        if let Some(db) = super::TestDb::postgres(
-            "erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material",
-        ) {
-            super::erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material(&db);
-        }
-    }
-
-    #[test]
-    fn the_clock_counts_calendar_months_and_refuses_a_late_extension() {
-        if let Some(db) =
-            super::TestDb::postgres("the_clock_counts_calendar_months_and_refuses_a_late_extension")
-        {
-            super::the_clock_counts_calendar_months_and_refuses_a_late_extension(&db);
-        }
-    }
-
-    #[test]
-    fn rights_take_effect_for_decisions_at_once_or_are_refused_with_the_reason() {
-        if let Some(db) = super::TestDb::postgres(
-            "rights_take_effect_for_decisions_at_once_or_are_refused_with_the_reason",
-        ) {
-            super::rights_take_effect_for_decisions_at_once_or_are_refused_with_the_reason(&db);
-        }
-    }
-}
+on_both_backends!(
+    store_support;
+    an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else,
+    erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material,
+    the_clock_counts_calendar_months_and_refuses_a_late_extension,
+    rights_take_effect_for_decisions_at_once_or_are_refused_with_the_reason,
+);
 
 fn an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else(db: &TestDb) {
     let l = Ledger::new();

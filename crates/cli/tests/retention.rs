@@ -212,33 +212,11 @@ fn two_sweeps_at_once_never_handle_a_record_twice(db: &TestDb) {
     assert!(ok(&l, db, &["audit", "verify"]).contains("intact"));
 }
 
-mod sqlite {
-    #[test]
-    fn a_killed_sweep_resumes_and_handles_every_record_once() {
-        super::a_killed_sweep_resumes_and_handles_every_record_once(&super::TestDb::sqlite());
-    }
-
-    #[test]
-    fn two_sweeps_at_once_never_handle_a_record_twice() {
-        super::two_sweeps_at_once_never_handle_a_record_twice(&super::TestDb::sqlite());
-    }
-}
-
-mod postgres_backend {
-    #[test]
-    fn a_killed_sweep_resumes_and_handles_every_record_once() {
-        if let Some(db) = super::TestDb::postgres("a_killed_sweep_resumes") {
-            super::a_killed_sweep_resumes_and_handles_every_record_once(&db);
-        }
-    }
-
-    #[test]
-    fn two_sweeps_at_once_never_handle_a_record_twice() {
-        if let Some(db) = super::TestDb::postgres("two_sweeps_at_once") {
-            super::two_sweeps_at_once_never_handle_a_record_twice(&db);
-        }
-    }
-}
+on_both_backends!(
+    store_support;
+    a_killed_sweep_resumes_and_handles_every_record_once,
+    two_sweeps_at_once_never_handle_a_record_twice,
+);
 
 #[test]
 fn a_dpo_reads_the_plan_and_sweeps() {

@@ -612,42 +612,9 @@ fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
     assert!(ok(&l, db, &["audit", "verify"]).contains("intact"));
 }
 
-mod sqlite {
-    #[test]
-    fn every_route_by_every_role_and_no_one_without_a_token() {
-        super::every_route_by_every_role_and_no_one_without_a_token(&super::TestDb::sqlite());
-    }
-
-    #[test]
-    fn decisions_for_the_tokens_role_and_no_one_without_a_token() {
-        super::decisions_for_the_tokens_role_and_no_one_without_a_token(&super::TestDb::sqlite());
-    }
-
-    #[test]
-    fn malformed_requests_get_problem_documents_never_a_500() {
-        super::malformed_requests_get_problem_documents_never_a_500(&super::TestDb::sqlite());
-    }
-}
-
-mod postgres_backend {
-    #[test]
-    fn every_route_by_every_role_and_no_one_without_a_token() {
-        if let Some(db) = super::TestDb::postgres("route_role_matrix") {
-            super::every_route_by_every_role_and_no_one_without_a_token(&db);
-        }
-    }
-
-    #[test]
-    fn decisions_for_the_tokens_role_and_no_one_without_a_token() {
-        if let Some(db) = super::TestDb::postgres("decisions_over_http") {
-            super::decisions_for_the_tokens_role_and_no_one_without_a_token(&db);
-        }
-    }
-
-    #[test]
-    fn malformed_requests_get_problem_documents_never_a_500() {
-        if let Some(db) = super::TestDb::postgres("malformed_over_http") {
-            super::malformed_requests_get_problem_documents_never_a_500(&db);
-        }
-    }
-}
+on_both_backends!(
+    store_support;
+    every_route_by_every_role_and_no_one_without_a_token,
+    decisions_for_the_tokens_role_and_no_one_without_a_token,
+    malformed_requests_get_problem_documents_never_a_500,
+);

@@ -149,26 +149,31 @@ impl Drop for TestDb {
 /// `postgres::NAME`, each on a fresh database.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
+    // Tests whose support module (holding `TestDb`) is mounted under
+    // another name, as the CLI's tests mount this one.
+    ($support:ident; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[test]
                 fn $name() {
-                    let db = $crate::support::TestDb::sqlite();
+                    let db = $crate::$support::TestDb::sqlite();
                     super::$name(&db);
                 }
             )*
         }
-        mod postgres {
+        mod postgres_backend {
             $(
                 #[test]
                 fn $name() {
-                    let Some(db) = $crate::support::TestDb::postgres(stringify!($name)) else {
+                    let Some(db) = $crate::$support::TestDb::postgres(stringify!($name)) else {
                         return;
                     };
                     super::$name(&db);
                 }
             )*
         }
+    };
+    ($($name:ident),* $(,)?) => {
+        $crate::on_both_backends!(support; $($name),*);
     };
 }
