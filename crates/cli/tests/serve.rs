@@ -300,7 +300,39 @@ fn decisions_for_the_tokens_role_and_no_one_without_a_token(db: &TestDb) {
             });
         }
     });
+    // Consents written at once share commits; each answered one is in
+    // the ledger, and a refused one (an unknown subject) writes nothing.
+    let before = consent_events(&l, db);
+    std::thread::scope(|s| {
+        for t in 0..8 {
+            let fresh = &fresh;
+            let server = &server;
+            s.spawn(move || {
+                for i in 0..10 {
+                    let body = format!(
+                        r#"{{"purpose":"marketing","given":{},"channel":"web"}}"#,
+                        (t + i) % 2 == 0
+                    );
+                    let a = server.post_json("/v1/subjects/c-1/consents", Some(fresh), &body);
+                    assert_eq!(a.status, 201, "{}", a.body);
+                    if i == 5 {
+                        server
+                            .post_json("/v1/subjects/c-404/consents", Some(fresh), &body)
+                            .problem(404);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(consent_events(&l, db), before + 80);
+    assert!(ok(&l, db, &["audit", "verify"]).contains("intact"));
     assert!(server.stop().success(), "a graceful stop exits 0");
+}
+
+fn consent_events(l: &Ledger, db: &TestDb) -> usize {
+    let v: serde_json::Value =
+        serde_json::from_str(&ok(l, db, &["consent", "show", "c-1", "--json"])).unwrap();
+    v["history"].as_array().unwrap().len()
 }
 
 fn malformed_requests_get_problem_documents_never_a_500(db: &TestDb) {

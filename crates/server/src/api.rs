@@ -656,24 +656,23 @@ async fn consent(
         at,
     )
     .map_err(tillit_store::StoreError::Input)?;
-    blocking(move || {
-        let n = app
-            .ledgers
-            .with(|l| l.write(at, |w| w.change_consent(&change)))?;
-        app.metrics
-            .consents
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        Ok((
-            StatusCode::CREATED,
-            axum::Json(ConsentRecorded {
-                consent: n,
-                subject: change.subject.to_string(),
-                purpose: change.purpose.to_string(),
-                given: change.given,
-            }),
-        ))
-    })
-    .await
+    let recorded = ConsentRecorded {
+        consent: 0,
+        subject: change.subject.to_string(),
+        purpose: change.purpose.to_string(),
+        given: change.given,
+    };
+    let consent = app.consents.write(change).await?;
+    app.metrics
+        .consents
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(ConsentRecorded {
+            consent,
+            ..recorded
+        }),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

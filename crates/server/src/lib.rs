@@ -13,6 +13,7 @@
 //! ask on behalf of a role it does not hold.
 
 mod api;
+mod consents;
 mod pool;
 mod problem;
 
@@ -48,6 +49,7 @@ pub struct App {
     /// The OpenAPI document, once the router is built.
     openapi: std::sync::OnceLock<String>,
     metrics: api::Metrics,
+    consents: consents::ConsentWriter,
     /// Tokens seen in force lately: SHA-256 → (role, when checked).
     tokens: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
 }
@@ -58,6 +60,7 @@ impl App {
     pub fn new(policy: Policy, url: &str, tz: TimeZone) -> Result<App, tillit_store::StoreError> {
         let mut first = tillit_store::Ledger::open(url)?;
         let decider = Decider::new(Rules::new(&policy), CACHE_SUBJECTS, &mut first);
+        let consents = consents::ConsentWriter::start(url, Arc::clone(decider.cache()))?;
         let ledgers = pool::Pool::new(url, Arc::clone(decider.cache()), first);
         let notice = [tillit_core::Lang::Sv, tillit_core::Lang::En].map(|lang| {
             (
@@ -73,6 +76,7 @@ impl App {
             notice,
             openapi: std::sync::OnceLock::new(),
             metrics: api::Metrics::default(),
+            consents,
             tokens: std::sync::Mutex::default(),
         })
     }

@@ -1,0 +1,78 @@
+//! Consent writes, committed together: one thread owns a connection and
+//! writes every change waiting when it is free in one transaction (each
+//! with its audit entry), so that many callers share one durable commit.
+//! A caller is answered only after the commit that holds its change.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+
+use tillit_core::ledger::ConsentChange;
+use tillit_store::decisions::StateCache;
+use tillit_store::{Ledger, StoreError};
+use tokio::sync::oneshot;
+
+/// Changes written in one transaction, at most.
+const GROUP: usize = 512;
+
+type Job = (ConsentChange, oneshot::Sender<Result<i64, StoreError>>);
+
+#[derive(Debug)]
+pub struct ConsentWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl ConsentWriter {
+    /// Starts the writing thread on its own connection to `url`.
+    pub fn start(url: &str, cache: Arc<StateCache>) -> Result<ConsentWriter, StoreError> {
+        let mut ledger = Ledger::open(url)?;
+        ledger.attach(cache);
+        let (jobs, waiting) = mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name("consent-writer".into())
+            .spawn(move || write_groups(&mut ledger, &waiting))
+            .map_err(|e| StoreError::Database(format!("cannot start the consent writer: {e}")))?;
+        Ok(ConsentWriter { jobs })
+    }
+
+    /// Writes `change`; its consent id once it is durable.
+    pub async fn write(&self, change: ConsentChange) -> Result<i64, StoreError> {
+        let (done, answer) = oneshot::channel();
+        let gone = || StoreError::Database("the consent writer has stopped".into());
+        self.jobs.send((change, done)).map_err(|_| gone())?;
+        answer.await.map_err(|_| gone())?
+    }
+}
+
+fn write_groups(ledger: &mut Ledger, waiting: &mpsc::Receiver<Job>) {
+    while let Ok(first) = waiting.recv() {
+        let mut group = vec![first];
+        while group.len() < GROUP {
+            match waiting.try_recv() {
+                Ok(job) => group.push(job),
+                Err(_) => break,
+            }
+        }
+        let (changes, answers): (Vec<ConsentChange>, Vec<_>) = group.into_iter().unzip();
+        // A refused change (an unknown or erased subject) writes nothing
+        // and leaves the transaction as it was; the rest commit.
+        let written = ledger.write(jiff::Timestamp::now(), |w| {
+            Ok(changes
+                .iter()
+                .map(|c| w.change_consent(c))
+                .collect::<Vec<_>>())
+        });
+        match written {
+            Ok(results) => {
+                for (answer, result) in answers.into_iter().zip(results) {
+                    let _ = answer.send(result);
+                }
+            }
+            Err(e) => {
+                let why = e.to_string();
+                for answer in answers {
+                    let _ = answer.send(Err(StoreError::Database(why.clone())));
+                }
+            }
+        }
+    }
+}
