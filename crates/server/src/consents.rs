@@ -25,6 +25,7 @@ impl ConsentWriter {
     /// Starts the writing thread on its own connection to `url`.
     pub fn start(url: &str, cache: Arc<StateCache>) -> Result<ConsentWriter, StoreError> {
         let mut ledger = Ledger::open(url)?;
+        ledger.limit_page_cache(crate::pool::PAGE_CACHE_KIB)?;
         ledger.attach(cache);
         let (jobs, waiting) = mpsc::channel::<Job>();
         std::thread::Builder::new()

@@ -59,6 +59,7 @@ impl App {
     /// migrates) the ledger once to check it.
     pub fn new(policy: Policy, url: &str, tz: TimeZone) -> Result<App, tillit_store::StoreError> {
         let mut first = tillit_store::Ledger::open(url)?;
+        first.limit_page_cache(pool::PAGE_CACHE_KIB)?;
         let decider = Decider::new(Rules::new(&policy), CACHE_SUBJECTS, &mut first);
         let consents = consents::ConsentWriter::start(url, Arc::clone(decider.cache()))?;
         let ledgers = pool::Pool::new(url, Arc::clone(decider.cache()), first);

@@ -12,6 +12,11 @@ use tillit_store::{Ledger, StoreError};
 /// each connection holds a page cache.
 pub const MAX: usize = 8;
 
+/// Each connection's page cache, in KiB (SQLite): most reads a server
+/// makes are one subject's few pages; the operating system caches the
+/// file.
+pub const PAGE_CACHE_KIB: u32 = 8 * 1024;
+
 #[derive(Debug)]
 pub struct Pool {
     url: String,
@@ -66,7 +71,10 @@ impl Pool {
             if state.open < MAX {
                 state.open += 1;
                 drop(state);
-                return match Ledger::open(&self.url) {
+                return match Ledger::open(&self.url).and_then(|mut l| {
+                    l.limit_page_cache(PAGE_CACHE_KIB)?;
+                    Ok(l)
+                }) {
                     Ok(mut l) => {
                         l.attach(Arc::clone(&self.cache));
                         Ok(l)

@@ -152,6 +152,12 @@ impl Ledger {
         self.backend.purge(tables)
     }
 
+    /// Keeps this connection's page cache to about `kib` KiB; see
+    /// [`crate::sql::Backend::limit_page_cache`].
+    pub fn limit_page_cache(&mut self, kib: u32) -> Result<(), StoreError> {
+        self.backend.limit_page_cache(kib)
+    }
+
     /// Keeps `cache` current with this ledger's writes: a write that
     /// changes what decisions depend on drops the subject from it on
     /// commit.

@@ -200,4 +200,12 @@ pub trait Backend: Send {
     /// the table's pages until they are rewritten: this rewrites `tables`
     /// (`VACUUM FULL`, which locks each while it runs).
     fn purge(&mut self, tables: &[&'static str]) -> Result<(), StoreError>;
+
+    /// Holds at most about `kib` KiB of database pages in this
+    /// connection's own cache (SQLite keeps one per connection; a server
+    /// with many connections wants them small). PostgreSQL's cache is the
+    /// server's: nothing to do.
+    fn limit_page_cache(&mut self, _kib: u32) -> Result<(), StoreError> {
+        Ok(())
+    }
 }

@@ -185,6 +185,12 @@ impl Backend for Sqlite {
         tx.commit().map_err(err)
     }
 
+    fn limit_page_cache(&mut self, kib: u32) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(&format!("PRAGMA cache_size = -{kib}"))
+            .map_err(err)
+    }
+
     fn purge(&mut self, _tables: &[&'static str]) -> Result<(), StoreError> {
         // Every reader must let go of the log for it to be truncated;
         // `busy_timeout` waits for them.
