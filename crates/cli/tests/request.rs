@@ -25,15 +25,7 @@ fn run(l: &Ledger, db: &TestDb, args: &[&str]) -> std::process::Output {
 }
 
 fn ok(l: &Ledger, db: &TestDb, args: &[&str]) -> String {
-    let out = run(l, db, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "tillit {args:?}: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
+    l.ok_on(&db.url(), args)
 }
 
 fn json(l: &Ledger, db: &TestDb, args: &[&str]) -> serde_json::Value {
@@ -902,52 +894,27 @@ fn the_access_letters_in_swedish_and_english() {
     let l = Ledger::new();
     let db = TestDb::sqlite();
     two_customers(&l, &db);
-    let id = opened(&l, &db, "c-1", "access", "2026-11-02");
-    // Answered once; the letters are written from the same report.
-    let sv = ok(
-        &l,
-        &db,
-        &[
-            "request",
-            "answer",
-            &id,
-            "--lang",
-            "sv",
-            "--at",
-            "2026-11-04",
-        ],
-    );
-    insta::assert_snapshot!("access_letter_sv", sv);
-    let id = opened(&l, &db, "c-1", "access", "2026-11-02");
-    let en = ok(
-        &l,
-        &db,
-        &[
-            "request",
-            "answer",
-            &id,
-            "--lang",
-            "en",
-            "--at",
-            "2026-11-04",
-        ],
-    );
-    insta::assert_snapshot!("access_letter_en", en);
-    let id = opened(&l, &db, "c-1", "portability", "2026-11-02");
-    let html = ok(
-        &l,
-        &db,
-        &[
-            "request",
-            "answer",
-            &id,
-            "--lang",
-            "sv",
-            "--format",
-            "html",
-            "--at",
-            "2026-11-04",
-        ],
-    );
-    insta::assert_snapshot!("portability_letter_sv_html", html);
+    for (kind, lang, format, snapshot) in [
+        ("access", "sv", "markdown", "access_letter_sv"),
+        ("access", "en", "markdown", "access_letter_en"),
+        ("portability", "sv", "html", "portability_letter_sv_html"),
+    ] {
+        let id = opened(&l, &db, "c-1", kind, "2026-11-02");
+        let letter = ok(
+            &l,
+            &db,
+            &[
+                "request",
+                "answer",
+                &id,
+                "--lang",
+                lang,
+                "--format",
+                format,
+                "--at",
+                "2026-11-04",
+            ],
+        );
+        insta::assert_snapshot!(snapshot, letter);
+    }
 }

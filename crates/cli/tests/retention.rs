@@ -29,15 +29,7 @@ fn tillit(l: &Ledger, db: &TestDb, args: &[&str]) -> std::process::Output {
 }
 
 fn ok(l: &Ledger, db: &TestDb, args: &[&str]) -> String {
-    let out = tillit(l, db, args);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "tillit {args:?}: {}{}",
-        stdout(&out),
-        stderr(&out)
-    );
-    stdout(&out)
+    l.ok_on(&db.url(), args)
 }
 
 /// A generated company of `n` subjects.

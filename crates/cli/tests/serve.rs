@@ -20,7 +20,7 @@ use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 
 use store_support::TestDb;
-use support::{Ledger, stderr, stdout};
+use support::Ledger;
 
 /// A running `tillit serve` on a free port.
 struct Server {
@@ -158,9 +158,7 @@ impl Answer {
 }
 
 fn ok(l: &Ledger, db: &TestDb, args: &[&str]) -> String {
-    let out = l.run_on(&db.url(), args);
-    assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
-    stdout(&out)
+    l.ok_on(&db.url(), args)
 }
 
 fn token(l: &Ledger, db: &TestDb, role: &str) -> (i64, String) {

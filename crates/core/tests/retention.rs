@@ -68,18 +68,21 @@ fn rec(kind: &'static str, collected: &'static str, reference: Option<&'static s
     }
 }
 
-fn judge<'p>(policy: &'p Policy, r: &Rec, history: &History, at: &str) -> Retention<'p> {
-    let schedule = Schedule::new(policy, stockholm());
+/// What retention knows of a record of a Winston kind.
+fn facts<'a>(policy: &'a Policy, r: &'a Rec) -> RecordFacts<'a> {
     let kind = policy.kinds.get(r.kind).expect("a Winston kind");
-    let facts = RecordFacts {
+    RecordFacts {
         category: kind.category.as_str(),
         kind: r.kind,
         collected_at: t(r.collected),
         reference: r.reference,
         accounting: kind.accounting_material,
         state: r.state,
-    };
-    schedule.due(&facts, history, t(at))
+    }
+}
+
+fn judge<'p>(policy: &'p Policy, r: &Rec, history: &History, at: &str) -> Retention<'p> {
+    Schedule::new(policy, stockholm()).due(&facts(policy, r), history, t(at))
 }
 
 /// What a case expects.
@@ -602,17 +605,7 @@ fn on_erasure<'p>(
     history: &History,
     at: &str,
 ) -> tillit_core::retention::OnErasure<'p> {
-    let schedule = Schedule::new(policy, stockholm());
-    let kind = policy.kinds.get(r.kind).expect("a Winston kind");
-    let facts = RecordFacts {
-        category: kind.category.as_str(),
-        kind: r.kind,
-        collected_at: t(r.collected),
-        reference: r.reference,
-        accounting: kind.accounting_material,
-        state: r.state,
-    };
-    schedule.on_erasure(&facts, history, t(at))
+    Schedule::new(policy, stockholm()).on_erasure(&facts(policy, r), history, t(at))
 }
 
 #[test]

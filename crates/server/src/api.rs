@@ -232,11 +232,22 @@ fn language(query: &LangQuery, headers: &HeaderMap) -> Result<Lang, Problem> {
     Ok(Lang::Sv)
 }
 
-fn notice_index(lang: Lang) -> usize {
-    match lang {
+/// The rendered notice (HTML, JSON) in the language asked for.
+fn notice<'a>(
+    app: &'a App,
+    query: &LangQuery,
+    headers: &HeaderMap,
+) -> Result<(Lang, &'a (String, String)), Problem> {
+    let lang = language(query, headers)?;
+    let index = match lang {
         Lang::Sv => 0,
         Lang::En => 1,
-    }
+    };
+    let rendered = app
+        .notice
+        .get(index)
+        .ok_or_else(|| Problem::internal("no notice"))?;
+    Ok((lang, rendered))
 }
 
 /// The published privacy notice, as HTML.
@@ -249,11 +260,7 @@ async fn privacy(
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let lang = language(&query, &headers)?;
-    let (html, _) = app
-        .notice
-        .get(notice_index(lang))
-        .ok_or_else(|| Problem::internal("no notice"))?;
+    let (lang, (html, _)) = notice(&app, &query, &headers)?;
     Ok(([(header::CONTENT_LANGUAGE, lang.tag())], Html(html.clone())).into_response())
 }
 
@@ -267,11 +274,7 @@ async fn privacy_json(
     Query(query): Query<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
-    let lang = language(&query, &headers)?;
-    let (_, json) = app
-        .notice
-        .get(notice_index(lang))
-        .ok_or_else(|| Problem::internal("no notice"))?;
+    let (lang, (_, json)) = notice(&app, &query, &headers)?;
     Ok((
         [
             (header::CONTENT_TYPE, "application/json"),

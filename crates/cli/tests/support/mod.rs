@@ -42,6 +42,19 @@ impl Ledger {
         self.command(url).args(args).output().unwrap()
     }
 
+    /// Runs on the ledger at `url`; its stdout, after asserting exit 0.
+    pub fn ok_on(&self, url: &str, args: &[&str]) -> String {
+        let out = self.run_on(url, args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "tillit {args:?}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        stdout(&out)
+    }
+
     /// Runs with `input` on standard input.
     pub fn run_with_input(&self, args: &[&str], input: &str) -> Output {
         use std::io::Write;
