@@ -37,7 +37,7 @@ impl Server {
             .env("TILLIT_POLICY", policy)
             .current_dir(l.dir.path())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(std::fs::File::create(l.dir.path().join("serve.log")).unwrap())
             .spawn()
             .unwrap();
         let mut line = String::new();
@@ -633,6 +633,17 @@ fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
     let dpo = view("dpo");
     assert_eq!(dpo["records"].as_array().unwrap().len(), 1);
     assert!(dpo.get("withheld").is_none(), "{dpo}");
+    // The log names each request by its route, never by its path: no
+    // subject id, no token.
+    let log = std::fs::read_to_string(l.dir.path().join("serve.log")).unwrap();
+    assert!(
+        log.contains(r#""route":"/v1/subjects/{id}""#) && log.contains(r#""status":403"#),
+        "{log:.2000}"
+    );
+    assert!(
+        !log.contains("c-1") && tokens.iter().all(|(_, t)| !log.contains(t.as_str())),
+        "{log:.2000}"
+    );
     // The consents written through the API are in the ledger, audited.
     let metrics = server.get("/metrics", &[]).body;
     assert!(

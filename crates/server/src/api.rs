@@ -60,8 +60,42 @@ pub fn router(app: Arc<App>) -> (axum::Router, utoipa::openapi::OpenApi) {
         .set(serde_json::to_string(&api).unwrap_or_default());
     let router = router
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(bounded_and_logged))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     (router, api)
+}
+
+/// Every request is answered within [`crate::REQUEST_TIMEOUT`] (else a
+/// problem document) and logged by its route's template, never its path:
+/// a path names a subject, and the log holds no personal data.
+async fn bounded_and_logged(request: Request, next: axum::middleware::Next) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or_else(|| "(no route)".to_owned(), |p| p.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = match tokio::time::timeout(crate::REQUEST_TIMEOUT, next.run(request)).await {
+        Ok(r) => r,
+        Err(_) => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "The request took too long",
+            format!(
+                "no answer within {} s; try again, or ask for less at once",
+                crate::REQUEST_TIMEOUT.as_secs()
+            ),
+        )
+        .into_response(),
+    };
+    tracing::info!(
+        method = %method,
+        route = %route,
+        status = response.status().as_u16(),
+        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+    response
 }
 
 async fn not_found() -> Problem {

@@ -31,6 +31,8 @@ pub use problem::Problem;
 pub const BODY_LIMIT: usize = 1 << 20;
 /// Most requests one batch decision call takes.
 pub const BATCH_LIMIT: usize = 10_000;
+/// How long a request may take before it is answered with a problem.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 /// How long a token found in force is trusted without asking the ledger
 /// again: a revocation takes effect within this.
 pub const TOKEN_RECHECK: std::time::Duration = std::time::Duration::from_secs(1);
@@ -86,6 +88,19 @@ impl App {
 /// The router and the OpenAPI document that describes it.
 pub fn router(app: Arc<App>) -> (axum::Router, utoipa::openapi::OpenApi) {
     api::router(app)
+}
+
+/// Logs as JSON lines on stderr, at the level `TILLIT_LOG` names (an
+/// `EnvFilter`, default `info`). Log lines name routes by their
+/// template and carry no personal data.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TILLIT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 /// Serves `app` on `listener` until Ctrl-C or SIGTERM, then lets the

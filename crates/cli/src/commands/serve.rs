@@ -12,10 +12,16 @@ use crate::at;
 /// `/privacy.json`), decisions (`POST /v1/decisions`, `/v1/decisions/batch`)
 /// and `GET /openapi.json`, which lists every route.
 ///
+/// Also a subject as the token's role may see it (`GET /v1/subjects/{id}`),
+/// consents (`POST /v1/subjects/{id}/consents`), the audit chain for the
+/// DPO (`GET /v1/audit/verify`) and `/metrics`.
+///
 /// Every route but the public ones takes `Authorization: Bearer TOKEN`
 /// (`tillit token create --role ROLE`); the token's role is the role every
-/// decision is asked for. Errors are RFC 9457 problem documents. Ctrl-C or
-/// SIGTERM stops it once the requests in flight are answered.
+/// decision is asked for. Errors are RFC 9457 problem documents. Requests
+/// are logged as JSON lines on stderr by route, never by path, so the log
+/// names no subject (`TILLIT_LOG=debug` for more). Ctrl-C or SIGTERM stops
+/// it once the requests in flight are answered.
 #[derive(clap::Args, Debug)]
 #[command(
     after_help = "Examples:\n  tillit serve\n  tillit serve --listen 0.0.0.0:8080\n  curl -s localhost:8080/privacy?lang=en\n  curl -s -H \"Authorization: Bearer $TOKEN\" -d '{\"subject\":\"c-000001\",\"purpose\":\"marketing\",\"category\":\"traffic\"}' -H 'Content-Type: application/json' localhost:8080/v1/decisions"
@@ -28,6 +34,7 @@ pub struct Args {
 
 pub fn run(cx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let policy = cx.policy()?;
+    tillit_server::init_logging();
     let app = tillit_server::App::new(policy, &cx.db, at::zone()?)?;
     tillit_server::serve(app, a.listen, |addr| {
         // The first line says where, for whoever started it.
