@@ -107,8 +107,11 @@ pub fn init_logging() {
 /// requests in flight finish. `ready` is told the address once it
 /// listens.
 pub fn serve(app: App, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> std::io::Result<()> {
+    // Blocking work waits for one of the pool's connections anyway: more
+    // threads than that would only wait, each with its stack and heap.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(2 * pool::MAX)
         .build()?;
     let app = Arc::new(app);
     let served = runtime.block_on({
