@@ -700,11 +700,7 @@ impl<'p> Schedule<'p> {
                 anchor,
             },
         };
-        if record.accounting
-            && let Some(min) = self.statutory
-            && let Some(fy_end) = self.fiscal_year_end(record.collected_at)
-            && let Some(through) =
-                legal::bookkeeping_kept_through(fy_end, min.years_after_fiscal_year)
+        if let Some((min, fy_end, through)) = self.statutory_minimum(record)
             && let Some(after) = through.tomorrow().ok()
             && after > due.on
         {
@@ -772,11 +768,7 @@ impl<'p> Schedule<'p> {
                 since: self.date(since),
             });
         }
-        if record.accounting
-            && let Some(min) = self.statutory
-            && let Some(fy_end) = self.fiscal_year_end(record.collected_at)
-            && let Some(through) =
-                legal::bookkeeping_kept_through(fy_end, min.years_after_fiscal_year)
+        if let Some((min, fy_end, through)) = self.statutory_minimum(record)
             && through >= self.date(at)
         {
             kept.push(Exception::Statutory {
@@ -790,6 +782,21 @@ impl<'p> Schedule<'p> {
         } else {
             OnErasure::Keep(kept)
         }
+    }
+
+    /// For accounting material: the statutory minimum that keeps it, the
+    /// last day of its fiscal year and the last day the law keeps it.
+    fn statutory_minimum(
+        &self,
+        record: &RecordFacts<'_>,
+    ) -> Option<(&'p StatutoryMinimum, Date, Date)> {
+        if !record.accounting {
+            return None;
+        }
+        let min = self.statutory?;
+        let fy_end = self.fiscal_year_end(record.collected_at)?;
+        let through = legal::bookkeeping_kept_through(fy_end, min.years_after_fiscal_year)?;
+        Some((min, fy_end, through))
     }
 
     fn date(&self, t: Timestamp) -> Date {
