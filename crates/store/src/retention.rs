@@ -640,6 +640,26 @@ struct Outcome<'p> {
 /// Handles a batch of due records inside a write: the records a chunk of
 /// ids per statement, one audit entry per rule and action naming them,
 /// then the subjects left with nothing.
+/// Anonymises or erases `records` under `rule`, `CHUNK` per statement,
+/// with one audit entry naming those it changed (none if it changed
+/// none); those, in order.
+fn handle_under(
+    w: &mut Writer<'_>,
+    records: &[i64],
+    action: Action,
+    rule: &str,
+) -> Result<Vec<i64>, StoreError> {
+    let mut done = Vec::with_capacity(records.len());
+    for chunk in records.chunks(CHUNK) {
+        done.extend(w.handle_records(chunk, action, rule)?);
+    }
+    if !done.is_empty() {
+        done.sort_unstable();
+        w.audit_retention(rule, action, &done)?;
+    }
+    Ok(done)
+}
+
 fn handle<'p>(w: &mut Writer<'_>, batch: &[Task<'p>]) -> Result<Outcome<'p>, StoreError> {
     let mut by_rule: BTreeMap<(&'p str, Action), Vec<i64>> = BTreeMap::new();
     for t in batch {
@@ -651,15 +671,10 @@ fn handle<'p>(w: &mut Writer<'_>, batch: &[Task<'p>]) -> Result<Outcome<'p>, Sto
     let mut handled = BTreeMap::new();
     let mut erased_any: HashSet<i64> = HashSet::new();
     for ((rule, action), records) in &by_rule {
-        let mut done = Vec::with_capacity(records.len());
-        for chunk in records.chunks(CHUNK) {
-            done.extend(w.handle_records(chunk, *action, rule)?);
-        }
+        let done = handle_under(w, records, *action, rule)?;
         if done.is_empty() {
             continue;
         }
-        done.sort_unstable();
-        w.audit_retention(rule, *action, &done)?;
         handled.insert((*rule, *action), done.len() as u64);
         if *action == Action::Erase {
             erased_any.extend(done);
@@ -752,14 +767,7 @@ pub fn erase_on_request<'p>(
         },
     )?;
     let ids: Vec<i64> = erased.iter().map(|e| e.record).collect();
-    let mut done = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(CHUNK) {
-        done.extend(w.handle_records(chunk, Action::Erase, handled_by)?);
-    }
-    if !done.is_empty() {
-        done.sort_unstable();
-        w.audit_retention(handled_by, Action::Erase, &done)?;
-    }
+    handle_under(w, &ids, Action::Erase, handled_by)?;
     let subject_erased = w.erase_subjects_if_empty(&[subject])? > 0;
     Ok(Erasure {
         erased,
