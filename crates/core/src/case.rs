@@ -59,6 +59,14 @@ pub fn kind_named(s: &str) -> Option<Right> {
     }
 }
 
+/// The name of a request of the kind `right`, as [`KIND_NAMES`] has it.
+pub fn kind_name(right: Right) -> &'static str {
+    match right {
+        Right::WithdrawConsent => "withdrawal",
+        other => other.id(),
+    }
+}
+
 /// The kinds, as the command line names them.
 pub const KIND_NAMES: [&str; 7] = [
     "access",
@@ -192,6 +200,13 @@ mod tests {
 
     fn at(s: &str) -> Timestamp {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn every_kind_name_reads_back_as_its_right() {
+        for name in KIND_NAMES {
+            assert_eq!(kind_named(name).map(kind_name), Some(name));
+        }
     }
 
     #[test]

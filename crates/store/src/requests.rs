@@ -69,6 +69,27 @@ impl Case {
         }
     }
 
+    /// Refuses to answer this case as a request of `kind` unless it is
+    /// open, of that kind and, where data leaves, verified: what
+    /// [`Writer::case_to_answer`] checks again inside the answering
+    /// transaction.
+    pub fn answerable(&self, kind: Right) -> Result<(), StoreError> {
+        if self.closed.is_some() {
+            return Err(StoreError::RequestClosed(self.id));
+        }
+        if self.kind != kind {
+            return Err(StoreError::WrongKind {
+                id: self.id,
+                kind: self.kind.id(),
+                wanted: kind.id(),
+            });
+        }
+        if matches!(kind, Right::Access | Right::Portability) && self.verification.is_none() {
+            return Err(StoreError::Unverified(self.id));
+        }
+        Ok(())
+    }
+
     /// Not answered, and its deadline passed by `at`.
     pub fn overdue(&self, at: Timestamp, tz: &TimeZone) -> bool {
         self.closed.is_none() && self.clock.overdue(at, tz)
@@ -295,16 +316,7 @@ impl Writer<'_> {
     /// leaves, verified.
     pub fn case_to_answer(&mut self, id: i64, kind: Right) -> Result<Case, StoreError> {
         let (case, _) = self.open_case(id)?;
-        if case.kind != kind {
-            return Err(StoreError::WrongKind {
-                id,
-                kind: case.kind.id(),
-                wanted: kind.id(),
-            });
-        }
-        if matches!(kind, Right::Access | Right::Portability) && case.verification.is_none() {
-            return Err(StoreError::Unverified(id));
-        }
+        case.answerable(kind)?;
         Ok(case)
     }
 

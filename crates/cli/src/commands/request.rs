@@ -8,7 +8,7 @@ use jiff::ZonedDateTime as Zoned;
 use jiff::civil::Date;
 use serde_json::json;
 use tillit_core::Lang;
-use tillit_core::case::{KIND_NAMES, kind_named};
+use tillit_core::case::{KIND_NAMES, kind_name, kind_named};
 use tillit_core::identity::SubjectId;
 use tillit_core::ledger::{ConsentChange, NewObjection, RestrictionGround};
 use tillit_core::retention::Schedule;
@@ -154,17 +154,10 @@ fn kind(s: &str) -> Result<Right, String> {
     })
 }
 
-fn kind_word(k: Right) -> &'static str {
-    match k {
-        Right::WithdrawConsent => "withdrawal",
-        other => other.id(),
-    }
-}
-
 fn case_json(c: &Case, at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> serde_json::Value {
     let mut v = serde_json::to_value(c).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
-        o.insert("kind".into(), kind_word(c.kind).into());
+        o.insert("kind".into(), kind_name(c.kind).into());
         o.insert("status".into(), c.status().id().into());
         o.insert("overdue".into(), c.overdue(at, tz).into());
         o.insert("days_left".into(), c.clock.days_left(at, tz).into());
@@ -188,7 +181,7 @@ fn case_line(c: &Case, at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
     format!(
         "{:>5}  {:<14} {:<10} received {}  due {}{extended}  {:<9} {clock}",
         c.id,
-        kind_word(c.kind),
+        kind_name(c.kind),
         c.subject,
         c.clock.received_on,
         c.clock.due_on,
@@ -216,7 +209,7 @@ pub fn run(cx: &Context, command: Command) -> anyhow::Result<ExitCode> {
             } else {
                 say(&format!(
                     "request {id} ({}) of subject {subject} opened; due {} (one month from receipt on {}). Verify the subject's identity with `tillit request verify {id} --by WHO --method HOW`",
-                    kind_word(kind),
+                    kind_name(kind),
                     case.clock.due_on,
                     case.clock.received_on
                 ))?;
@@ -378,7 +371,7 @@ fn answer(cx: &Context, a: AnswerArgs) -> anyhow::Result<ExitCode> {
         Right::Access | Right::Portability => {
             // Refuse before reading anything if the case may not be
             // answered yet.
-            ledger.write(at, |w| w.case_to_answer(id, case.kind).map(|_| ()))?;
+            case.answerable(case.kind)?;
             let report = tillit_store::access::report(
                 &mut ledger,
                 &policy,
