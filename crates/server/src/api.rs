@@ -408,8 +408,7 @@ impl App {
         q: &DecisionQuestion,
         now: jiff::Timestamp,
     ) -> Result<(SubjectId, DecisionAsked), Problem> {
-        let subject = SubjectId::parse(&q.subject)
-            .map_err(|e| Problem::bad_request(format!("`subject`: {e}")))?;
+        let subject = subject_id(&q.subject)?;
         let rules = self.decider.rules();
         let mut asked = rules.request(role, &q.purpose, &q.category, q.at.unwrap_or(now));
         asked.anonymised = q.anonymised;
@@ -459,18 +458,20 @@ async fn decide_one(
     let (subject, asked) = app.question(&caller.role, &q, jiff::Timestamp::now())?;
     // A subject whose state is in memory is decided here, without a
     // connection.
-    if let Some(d) = app.decider.decide_cached(&subject, &asked) {
-        app.metrics.decided(&d);
-        return Ok(axum::Json(app.answer(&subject, &asked, &d)));
-    }
-    blocking(move || {
-        let d = app
-            .ledgers
-            .with(|l| app.decider.decide(l, &subject, &asked))?;
-        app.metrics.decided(&d);
-        Ok(axum::Json(app.answer(&subject, &asked, &d)))
-    })
-    .await
+    let d = match app.decider.decide_cached(&subject, &asked) {
+        Some(d) => d,
+        None => {
+            let (app, subject, asked) = (Arc::clone(&app), subject.clone(), asked.clone());
+            blocking(move || {
+                Ok(app
+                    .ledgers
+                    .with(|l| app.decider.decide(l, &subject, &asked))?)
+            })
+            .await?
+        }
+    };
+    app.metrics.decided(&d);
+    Ok(axum::Json(app.answer(&subject, &asked, &d)))
 }
 
 /// Many decisions in one call, answered in order.
