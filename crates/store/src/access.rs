@@ -66,32 +66,31 @@ pub fn report(
         if r.state == "erased" {
             continue;
         }
-        let purposes: Vec<PurposeUse> = policy
+        // Every purpose that processes the record's category, with the
+        // basis it gives it.
+        let processed: Vec<_> = policy
             .purposes
             .iter()
-            .filter_map(|(id, p)| {
-                let basis = *p.basis.get(r.category.as_str())?;
-                Some(PurposeUse {
-                    purpose: id.to_string(),
-                    name: p.name.clone(),
-                    basis: basis.id(),
-                    basis_name: both(|l| basis.name(l).to_owned()),
-                })
-            })
+            .filter_map(|(id, p)| Some((id, p, *p.basis.get(r.category.as_str())?)))
             .collect();
-        for (id, p) in &policy.purposes {
-            if let Some(b) = p.basis.get(r.category.as_str())
-                && !bases.iter().any(|(i, x)| i == id.as_str() && x == b)
-            {
+        for (id, _, b) in &processed {
+            if !bases.iter().any(|(i, x)| i == id.as_str() && x == b) {
                 bases.push((id.to_string(), *b));
             }
         }
-        if portability
-            && !purposes.iter().any(|p| {
-                LegalBasis::ALL
-                    .iter()
-                    .any(|b| b.id() == p.basis && b.gives(Right::Portability))
+        let purposes: Vec<PurposeUse> = processed
+            .iter()
+            .map(|(id, p, basis)| PurposeUse {
+                purpose: id.to_string(),
+                name: p.name.clone(),
+                basis: basis.id(),
+                basis_name: both(|l| basis.name(l).to_owned()),
             })
+            .collect();
+        if portability
+            && !processed
+                .iter()
+                .any(|(_, _, b)| b.gives(Right::Portability))
         {
             let on: Vec<&str> = purposes.iter().map(|p| p.basis).collect();
             left_out.push(LeftOut {
