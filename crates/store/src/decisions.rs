@@ -498,21 +498,20 @@ fn state_of(id: &str, text: &str, rules: &Rules) -> Result<SubjectState, StoreEr
 
 impl FactsRef<'_> {
     fn state(&self, rules: &Rules) -> Result<SubjectState, StoreError> {
-        let f = self;
         let mut b = rules.state();
-        for (purpose, given, at) in &f.consents {
+        for (purpose, given, at) in &self.consents {
             b.consent(purpose, *given, times(*at)?);
         }
-        for (kind, reference, at) in &f.events {
+        for (kind, reference, at) in &self.events {
             b.event(kind, reference, times(*at)?);
         }
-        for (purpose, absolute, at) in &f.objections {
+        for (purpose, absolute, at) in &self.objections {
             b.objection(purpose, *absolute, times(*at)?, None);
         }
-        for (from, lifted) in &f.restrictions {
+        for (from, lifted) in &self.restrictions {
             b.restriction(times(*from)?, lifted.map(times).transpose()?);
         }
-        if let Some(at) = f.erased {
+        if let Some(at) = self.erased {
             b.erased(times(at)?);
         }
         Ok(b.finish())

@@ -150,15 +150,9 @@ fn find(cx: &Context, a: FindArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn show(cx: &Context, a: ShowArgs) -> anyhow::Result<ExitCode> {
-    let policy = match &a.role {
-        Some(_) => Some(cx.policy()?),
-        None => None,
-    };
+    let policy = a.role.as_ref().map(|_| cx.policy()).transpose()?;
     let role = match (&a.role, &policy) {
-        (Some(name), Some(policy)) => {
-            let id = policy.role_named(name)?;
-            policy.roles.get(&id)
-        }
+        (Some(name), Some(policy)) => policy.roles.get(&policy.role_named(name)?),
         _ => None,
     };
     let at = at::or_now(a.at)?;
