@@ -797,7 +797,7 @@ fn rights_take_effect_for_decisions_at_once_or_are_refused_with_the_reason(db: &
         ],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("--assessment"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("assessment"), "{}", stderr(&out));
     let done = json(
         &l,
         db,

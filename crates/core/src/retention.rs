@@ -497,6 +497,16 @@ impl<'p> Schedule<'p> {
         }
     }
 
+    /// The policy the schedule was compiled from.
+    pub fn policy(&self) -> &'p Policy {
+        self.policy
+    }
+
+    /// The zone deadlines are counted in.
+    pub fn zone(&self) -> &TimeZone {
+        &self.tz
+    }
+
     /// The rule that governs a kind, if any.
     pub fn rule_for(&self, kind: &str) -> Option<&'p str> {
         self.by_kind.get(kind).map(|r| r.id.as_str())

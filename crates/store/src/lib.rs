@@ -13,6 +13,7 @@
 //! to write.
 
 pub mod access;
+pub mod answer;
 pub mod audit;
 pub mod decisions;
 pub mod demo;
@@ -89,7 +90,7 @@ pub enum StoreError {
     },
     #[error("{0} lies beyond the year 9999")]
     OutOfRange(jiff::Timestamp),
-    #[error("{0}")]
+    #[error(transparent)]
     Input(#[from] InputError),
     #[error("database error: {0}")]
     Database(String),

@@ -10,9 +10,9 @@ use serde_json::json;
 use tillit_core::Lang;
 use tillit_core::case::{KIND_NAMES, kind_name, kind_named};
 use tillit_core::identity::SubjectId;
-use tillit_core::ledger::{ConsentChange, NewObjection, RestrictionGround};
 use tillit_core::retention::Schedule;
 use tillit_core::rights::Right;
+use tillit_store::answer::{Answered, Particulars};
 use tillit_store::requests::{Case, Filter};
 
 use super::{Context, emit, emit_json, say, subject_id};
@@ -360,298 +360,108 @@ fn answer(cx: &Context, a: AnswerArgs) -> anyhow::Result<ExitCode> {
     let tz = at::zone()?;
     let at = at::or_now(a.at.clone())?.timestamp();
     let policy = cx.policy()?;
-    let mut ledger = cx.ledger()?;
-    let case = ledger
-        .request(a.id)?
-        .ok_or(tillit_store::StoreError::NoSuchRequest(a.id))?;
-    let subject = SubjectId::parse(&case.subject)?;
+    let content = a
+        .content
+        .as_deref()
+        .map(serde_json::from_str)
+        .transpose()
+        .context("--content is not JSON; write e.g. '{\"address\": \"Storgatan 1\"}'")?;
+    let particulars = Particulars {
+        purpose: a.purpose.clone(),
+        assessment: a.assessment.clone(),
+        ground: a.ground.clone(),
+        record: a.record,
+        content,
+    };
     let schedule = Schedule::new(&policy, tz.clone());
-    let id = a.id;
-    match case.kind {
-        Right::Access | Right::Portability => {
-            // Refuse before reading anything if the case may not be
-            // answered yet.
-            case.answerable(case.kind)?;
-            let report = tillit_store::access::report(
-                &mut ledger,
-                &policy,
-                &schedule,
-                &subject,
-                at,
-                case.kind,
-                Some(id),
-            )?
-            .ok_or_else(|| tillit_store::StoreError::NoSuchSubject(subject.to_string()))?;
-            let response = serde_json::to_value(&report).context("cannot encode the report")?;
-            let digest = ledger.write(at, |w| {
-                w.case_to_answer(id, case.kind)?;
-                w.close_request(id, "answered", &response)
-            })?;
-            let text = match a.format.as_str() {
-                "json" => {
-                    let mut t = serde_json::to_string_pretty(&response)?;
-                    t.push('\n');
-                    t
-                }
-                "html" => report.letter(a.lang, &tz).to_html(),
-                _ => report.letter(a.lang, &tz).to_markdown(),
-            };
-            emit(a.out.as_deref(), &text)?;
-            if a.out.is_some() {
-                say(&format!(
-                    "request {id} answered: {} record(s), {} consent event(s), {} disclosure(s); response sha256 {digest}",
-                    report.records.len(),
-                    report.consents.len(),
-                    report.disclosures.len()
-                ))?;
-            }
-            Ok(ExitCode::SUCCESS)
+    let answered =
+        tillit_store::answer::answer(&mut cx.ledger()?, &schedule, a.id, &particulars, at)?;
+    let id = answered.request;
+    let out = a.out.as_deref();
+    let text = if a.format == "json" && answered.kind == Right::Erasure {
+        pretty(&answered.response)?
+    } else if let Some(report) = &answered.report {
+        match a.format.as_str() {
+            "json" => pretty(&answered.response)?,
+            "html" => report.letter(a.lang, &tz).to_html(),
+            _ => report.letter(a.lang, &tz).to_markdown(),
         }
-        Right::Erasure => {
-            let handled_by = format!("request-{id}");
-            let lang = a.lang;
-            let (response, summary) = ledger.write(at, |w| {
-                w.case_to_answer(id, Right::Erasure)?;
-                let erasure = tillit_store::retention::erase_on_request(
-                    w,
-                    &schedule,
-                    subject.as_str(),
-                    &handled_by,
-                    at,
-                )?;
-                let restriction = if erasure.kept.is_empty() || erasure.subject_erased {
-                    None
-                } else {
-                    Some(w.restrict(&subject, RestrictionGround::ErasureException, at)?)
-                };
-                let outcome = if erasure.kept.is_empty() {
-                    "erased"
-                } else {
-                    "partly-erased"
-                };
-                let response = erasure_response(&erasure, restriction, &policy);
-                w.close_request(id, outcome, &response)?;
-                let mut text = format!(
-                    "request {id}: {} record(s) of subject {subject} erased",
-                    erasure.erased.len()
-                );
-                if erasure.subject_erased {
-                    text.push_str("; nothing of theirs is left, and the subject is erased too");
-                }
-                if !erasure.kept.is_empty() {
-                    text.push_str(&format!(
-                        "; {} kept, restricted to what keeps them",
-                        erasure.kept.len()
-                    ));
-                    if let Some(r) = restriction {
-                        text.push_str(&format!(" (restriction {r})"));
-                    }
-                    text.push(':');
-                    for k in &erasure.kept {
-                        for e in &k.exceptions {
-                            text.push_str(&format!(
-                                "\n  record {} ({}): {}",
-                                k.record,
-                                k.kind,
-                                e.reason(&policy, lang)
-                            ));
-                        }
-                    }
-                }
-                Ok((response, text))
-            })?;
-            if a.format == "json" {
-                emit(
-                    a.out.as_deref(),
-                    &format!("{}\n", serde_json::to_string_pretty(&response)?),
-                )?;
-            } else {
-                emit(a.out.as_deref(), &format!("{summary}\n"))?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Right::WithdrawConsent => {
-            let file = ledger
-                .subject_file(&subject, at)?
-                .ok_or_else(|| tillit_store::StoreError::NoSuchSubject(subject.to_string()))?;
-            let purposes: Vec<String> = match &a.purpose {
-                Some(p) => vec![p.clone()],
-                None => file
-                    .consents
-                    .iter()
-                    .filter(|c| c.given)
-                    .map(|c| c.purpose.clone())
-                    .collect(),
-            };
-            let version = tillit_core::notice::version(&policy);
-            let changes: Result<Vec<ConsentChange>, _> = purposes
-                .iter()
-                .map(|p| {
-                    ConsentChange::new(&policy, subject.clone(), p, false, "request", &version, at)
-                })
-                .collect();
-            close_with(
-                &mut ledger,
-                at,
-                id,
-                case.kind,
-                changes,
-                |w, changes| {
-                    for c in &changes {
-                        w.change_consent(c)?;
-                    }
-                    Ok(json!({ "withdrawn": purposes }))
-                },
-                &a,
-            )
-        }
-        Right::Objection => {
-            let purpose = a
-                .purpose
-                .as_deref()
-                .ok_or_else(|| anyhow::anyhow!("give --purpose: the purpose objected to"))?;
-            let objection = NewObjection::new(&policy, subject.clone(), purpose, at);
-            if let Ok(o) = &objection
-                && !o.absolute
-                && a.assessment.as_deref().is_none_or(|s| s.trim().is_empty())
-            {
-                anyhow::bail!(
-                    "an objection to legitimate-interest processing is recorded with the outcome of the balancing of interests: give --assessment (Art. 21(1)); one to direct marketing needs none"
-                );
-            }
-            let assessment = a.assessment.clone();
-            close_with(
-                &mut ledger,
-                at,
-                id,
-                case.kind,
-                objection,
-                |w, o| {
-                    let n = w.object(&o)?;
-                    Ok(json!({
-                        "objection": n,
-                        "purpose": o.purpose,
-                        "absolute": o.absolute,
-                        "assessment": assessment,
-                    }))
-                },
-                &a,
-            )
-        }
-        Right::Restriction => {
-            let ground = a
-                .ground
-                .as_deref()
-                .ok_or_else(|| anyhow::anyhow!("give --ground: accuracy-contested, unlawful, legal-claims or objection-pending (Art. 18(1))"))?;
-            let ground = RestrictionGround::parse(ground);
-            close_with(
-                &mut ledger,
-                at,
-                id,
-                case.kind,
-                ground,
-                |w, g| {
-                    let n = w.restrict(&subject, g, at)?;
-                    Ok(json!({ "restriction": n, "ground": g.id() }))
-                },
-                &a,
-            )
-        }
-        Right::Rectification => {
-            let (Some(record), Some(content)) = (a.record, a.content.as_deref()) else {
-                anyhow::bail!("give --record N and --content JSON: the corrected content");
-            };
-            let content: serde_json::Value = serde_json::from_str(content)
-                .context("--content is not JSON; write e.g. '{\"address\": \"Storgatan 1\"}'")?;
-            close_with(
-                &mut ledger,
-                at,
-                id,
-                case.kind,
-                Ok::<_, tillit_core::ledger::InputError>(content),
-                |w, c| {
-                    w.rectify_record(&subject, record, &c)?;
-                    Ok(json!({ "record": record, "rectified": true }))
-                },
-                &a,
-            )
-        }
-    }
-}
-
-/// Carries out `effect` and closes the case in one transaction, or, when
-/// the right does not apply (`refused`), closes it as refused with the
-/// reason, which is the answer the subject gets.
-fn close_with<T>(
-    ledger: &mut tillit_store::Ledger,
-    at: jiff::Timestamp,
-    id: i64,
-    kind: Right,
-    input: Result<T, tillit_core::ledger::InputError>,
-    effect: impl FnOnce(
-        &mut tillit_store::Writer<'_>,
-        T,
-    ) -> Result<serde_json::Value, tillit_store::StoreError>,
-    a: &AnswerArgs,
-) -> anyhow::Result<ExitCode> {
-    let (outcome, response) = ledger.write(at, |w| {
-        w.case_to_answer(id, kind)?;
-        let (outcome, response) = match input {
-            Ok(input) => ("done", effect(w, input)?),
-            Err(why) => ("refused", json!({ "refused": why.to_string() })),
-        };
-        w.close_request(id, outcome, &response)?;
-        Ok((outcome, response))
-    })?;
-    if a.format == "json" {
-        emit(
-            a.out.as_deref(),
-            &format!(
-                "{}\n",
-                serde_json::to_string_pretty(
-                    &json!({ "request": id, "outcome": outcome, "response": response })
-                )?
-            ),
-        )?;
-    } else if outcome == "refused" {
-        emit(
-            a.out.as_deref(),
-            &format!(
-                "request {id} answered as refused: {}\n",
-                response
-                    .get("refused")
-                    .and_then(serde_json::Value::as_str)
-                    .unwrap_or_default()
-            ),
-        )?;
+    } else if a.format == "json" {
+        pretty(&json!({
+            "request": id,
+            "outcome": answered.outcome,
+            "response": answered.response,
+        }))?
     } else {
-        emit(
-            a.out.as_deref(),
-            &format!("request {id} done: {response}\n"),
-        )?;
+        format!("{}\n", summary(&answered, a.lang))
+    };
+    emit(out, &text)?;
+    if let (Some(report), Some(_)) = (&answered.report, out) {
+        say(&format!(
+            "request {id} answered: {} record(s), {} consent event(s), {} disclosure(s); response sha256 {}",
+            report.records.len(),
+            report.consents.len(),
+            report.disclosures.len(),
+            answered.digest
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn erasure_response(
-    erasure: &tillit_store::retention::Erasure<'_>,
-    restriction: Option<i64>,
-    policy: &tillit_core::Policy,
-) -> serde_json::Value {
-    json!({
-        "erased": erasure.erased,
-        "kept": erasure.kept.iter().map(|k| json!({
-            "record": k.record,
-            "category": k.category,
-            "kind": k.kind,
-            "exceptions": k.exceptions.iter().map(|e| json!({
-                "exception": e,
-                "article": e.article(),
-                "until": e.until(),
-                "reason": { "sv": e.reason(policy, Lang::Sv), "en": e.reason(policy, Lang::En) },
-            })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "restriction": restriction,
-        "subject_erased": erasure.subject_erased,
-    })
+fn pretty(v: &serde_json::Value) -> anyhow::Result<String> {
+    let mut t = serde_json::to_string_pretty(v)?;
+    t.push('\n');
+    Ok(t)
+}
+
+/// One line (an erasure: one per record kept, with why) saying what
+/// answering did.
+fn summary(a: &Answered, lang: Lang) -> String {
+    let id = a.request;
+    let r = &a.response;
+    if a.outcome == "refused" {
+        return format!(
+            "request {id} answered as refused: {}",
+            r["refused"].as_str().unwrap_or_default()
+        );
+    }
+    if a.kind != Right::Erasure {
+        return format!("request {id} done: {r}");
+    }
+    let mut text = format!(
+        "request {id}: {} record(s) of the subject erased",
+        r["erased"].as_array().map_or(0, Vec::len)
+    );
+    if r["subject_erased"] == true {
+        text.push_str("; nothing of theirs is left, and the subject is erased too");
+    }
+    let kept = r["kept"].as_array().map(Vec::as_slice).unwrap_or_default();
+    if !kept.is_empty() {
+        text.push_str(&format!(
+            "; {} kept, restricted to what keeps them",
+            kept.len()
+        ));
+        if let Some(n) = r["restriction"].as_i64() {
+            text.push_str(&format!(" (restriction {n})"));
+        }
+        text.push(':');
+        for k in kept {
+            for e in k["exceptions"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
+                text.push_str(&format!(
+                    "\n  record {} ({}): {}",
+                    k["record"],
+                    k["kind"].as_str().unwrap_or_default(),
+                    e["reason"]
+                        .get(lang.tag())
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
+    text
 }

@@ -1,0 +1,281 @@
+//! Answering a data subject's request: the right carried out and the case
+//! closed with its response, in one transaction. The CLI's `request
+//! answer` and the HTTP API's `POST /v1/requests/{id}/answer` both call
+//! [`answer`]; only how they show the result differs.
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::json;
+use tillit_core::Lang;
+use tillit_core::access::AccessReport;
+use tillit_core::identity::SubjectId;
+use tillit_core::ledger::{ConsentChange, InputError, NewObjection, RestrictionGround};
+use tillit_core::retention::Schedule;
+use tillit_core::rights::Right;
+
+use crate::{Ledger, StoreError, Writer};
+
+/// What some rights need besides the case itself.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Particulars {
+    /// withdrawal: the purpose (default: every purpose consented to);
+    /// objection: the purpose objected to.
+    pub purpose: Option<String>,
+    /// objection to legitimate-interest processing: the outcome of the
+    /// balancing of interests, as recorded.
+    pub assessment: Option<String>,
+    /// restriction: the Art. 18(1) ground (accuracy-contested, unlawful,
+    /// legal-claims, objection-pending).
+    pub ground: Option<String>,
+    /// rectification: the record.
+    pub record: Option<i64>,
+    /// rectification: its corrected content.
+    #[schema(value_type = Option<Object>)]
+    pub content: Option<serde_json::Value>,
+}
+
+/// A case answered.
+#[derive(Debug)]
+pub struct Answered {
+    pub request: i64,
+    pub kind: Right,
+    /// `answered` (access, portability), `erased`, `partly-erased`,
+    /// `done`, or `refused` (the right does not apply; the response says
+    /// why).
+    pub outcome: &'static str,
+    /// What was stored as the response.
+    pub response: serde_json::Value,
+    /// SHA-256 of the stored response.
+    pub digest: String,
+    /// Access and portability: the report, for the letter.
+    pub report: Option<AccessReport>,
+}
+
+/// Carries out the right request `id` asks for, at `at`, and closes the
+/// case with the response. Refuses, changing nothing, a case that is
+/// closed, not verified, or lacks a particular its right needs.
+pub fn answer(
+    ledger: &mut Ledger,
+    schedule: &Schedule<'_>,
+    id: i64,
+    particulars: &Particulars,
+    at: Timestamp,
+) -> Result<Answered, StoreError> {
+    let policy = schedule.policy();
+    let case = ledger.request(id)?.ok_or(StoreError::NoSuchRequest(id))?;
+    let subject =
+        SubjectId::parse(&case.subject).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let kind = case.kind;
+    let p = particulars;
+    let done = |outcome, response, digest| Answered {
+        request: id,
+        kind,
+        outcome,
+        response,
+        digest,
+        report: None,
+    };
+    match kind {
+        Right::Access | Right::Portability => {
+            // Refuse before reading anything if the case may not be
+            // answered yet.
+            case.answerable(kind)?;
+            let report =
+                crate::access::report(ledger, policy, schedule, &subject, at, kind, Some(id))?
+                    .ok_or_else(|| StoreError::NoSuchSubject(subject.to_string()))?;
+            let response = serde_json::to_value(&report)
+                .map_err(|e| StoreError::Corrupt(format!("cannot encode the report: {e}")))?;
+            let digest = ledger.write(at, |w| {
+                w.case_to_answer(id, kind)?;
+                w.close_request(id, "answered", &response)
+            })?;
+            Ok(Answered {
+                report: Some(report),
+                ..done("answered", response, digest)
+            })
+        }
+        Right::Erasure => {
+            let handled_by = format!("request-{id}");
+            let (outcome, response, digest) = ledger.write(at, |w| {
+                w.case_to_answer(id, kind)?;
+                let erasure = crate::retention::erase_on_request(
+                    w,
+                    schedule,
+                    subject.as_str(),
+                    &handled_by,
+                    at,
+                )?;
+                let restriction = if erasure.kept.is_empty() || erasure.subject_erased {
+                    None
+                } else {
+                    Some(w.restrict(&subject, RestrictionGround::ErasureException, at)?)
+                };
+                let outcome = if erasure.kept.is_empty() {
+                    "erased"
+                } else {
+                    "partly-erased"
+                };
+                let response = erasure_response(&erasure, restriction, policy);
+                let digest = w.close_request(id, outcome, &response)?;
+                Ok((outcome, response, digest))
+            })?;
+            Ok(done(outcome, response, digest))
+        }
+        Right::WithdrawConsent => {
+            let purposes: Vec<String> = match &p.purpose {
+                Some(purpose) => vec![purpose.clone()],
+                None => ledger
+                    .subject_file(&subject, at)?
+                    .ok_or_else(|| StoreError::NoSuchSubject(subject.to_string()))?
+                    .consents
+                    .iter()
+                    .filter(|c| c.given)
+                    .map(|c| c.purpose.clone())
+                    .collect(),
+            };
+            let version = tillit_core::notice::version(policy);
+            let changes: Result<Vec<ConsentChange>, _> = purposes
+                .iter()
+                .map(|purpose| {
+                    ConsentChange::new(
+                        policy,
+                        subject.clone(),
+                        purpose,
+                        false,
+                        "request",
+                        &version,
+                        at,
+                    )
+                })
+                .collect();
+            close_with(ledger, at, id, kind, changes, |w, changes| {
+                for c in &changes {
+                    w.change_consent(c)?;
+                }
+                Ok(json!({ "withdrawn": purposes }))
+            })
+        }
+        Right::Objection => {
+            let purpose = needed(
+                p.purpose.as_deref(),
+                "an objection names the purpose objected to (purpose)",
+            )?;
+            let objection = NewObjection::new(policy, subject.clone(), purpose, at);
+            if let Ok(o) = &objection
+                && !o.absolute
+                && p.assessment.as_deref().is_none_or(|s| s.trim().is_empty())
+            {
+                return Err(InputError::Refused(
+                    "an objection to legitimate-interest processing is recorded with the outcome of the balancing of interests (assessment, Art. 21(1)); one to direct marketing needs none".to_owned(),
+                )
+                .into());
+            }
+            let assessment = p.assessment.clone();
+            close_with(ledger, at, id, kind, objection, |w, o| {
+                let n = w.object(&o)?;
+                Ok(json!({
+                    "objection": n,
+                    "purpose": o.purpose,
+                    "absolute": o.absolute,
+                    "assessment": assessment,
+                }))
+            })
+        }
+        Right::Restriction => {
+            let ground = needed(
+                p.ground.as_deref(),
+                "a restriction names its ground (ground): accuracy-contested, unlawful, legal-claims or objection-pending (Art. 18(1))",
+            )?;
+            close_with(
+                ledger,
+                at,
+                id,
+                kind,
+                RestrictionGround::parse(ground),
+                |w, g| {
+                    let n = w.restrict(&subject, g, at)?;
+                    Ok(json!({ "restriction": n, "ground": g.id() }))
+                },
+            )
+        }
+        Right::Rectification => {
+            let (Some(record), Some(content)) = (p.record, p.content.clone()) else {
+                return Err(InputError::Refused(
+                    "a rectification names the record (record) and its corrected content (content, JSON)".to_owned(),
+                )
+                .into());
+            };
+            close_with(
+                ledger,
+                at,
+                id,
+                kind,
+                Ok::<_, InputError>(content),
+                |w, c| {
+                    w.rectify_record(&subject, record, &c)?;
+                    Ok(json!({ "record": record, "rectified": true }))
+                },
+            )
+        }
+    }
+}
+
+fn needed<'a>(given: Option<&'a str>, what: &str) -> Result<&'a str, StoreError> {
+    given
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| InputError::Refused(what.to_owned()).into())
+}
+
+/// Carries out `effect` and closes the case in one transaction, or, when
+/// the right does not apply (`input` is refused), closes it as refused
+/// with the reason, which is the answer the subject gets.
+fn close_with<T>(
+    ledger: &mut Ledger,
+    at: Timestamp,
+    id: i64,
+    kind: Right,
+    input: Result<T, InputError>,
+    effect: impl FnOnce(&mut Writer<'_>, T) -> Result<serde_json::Value, StoreError>,
+) -> Result<Answered, StoreError> {
+    let (outcome, response, digest) = ledger.write(at, |w| {
+        w.case_to_answer(id, kind)?;
+        let (outcome, response) = match input {
+            Ok(input) => ("done", effect(w, input)?),
+            Err(why) => ("refused", json!({ "refused": why.to_string() })),
+        };
+        let digest = w.close_request(id, outcome, &response)?;
+        Ok((outcome, response, digest))
+    })?;
+    Ok(Answered {
+        request: id,
+        kind,
+        outcome,
+        response,
+        digest,
+        report: None,
+    })
+}
+
+fn erasure_response(
+    erasure: &crate::retention::Erasure<'_>,
+    restriction: Option<i64>,
+    policy: &tillit_core::Policy,
+) -> serde_json::Value {
+    json!({
+        "erased": erasure.erased,
+        "kept": erasure.kept.iter().map(|k| json!({
+            "record": k.record,
+            "category": k.category,
+            "kind": k.kind,
+            "exceptions": k.exceptions.iter().map(|e| json!({
+                "exception": e,
+                "article": e.article(),
+                "until": e.until(),
+                "reason": { "sv": e.reason(policy, Lang::Sv), "en": e.reason(policy, Lang::En) },
+            })).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "restriction": restriction,
+        "subject_erased": erasure.subject_erased,
+    })
+}
