@@ -366,6 +366,74 @@ fn malformed_requests_get_problem_documents_never_a_500(db: &TestDb) {
             .request("POST", path, &[("Authorization", &auth)], "subject=c-1")
             .problem(415);
     }
+    // Every route, as the DPO (whom no route refuses for its role):
+    // malformed bodies, unknown query parameters, ids that are not ids.
+    // Each is a 4xx problem document.
+    let (_, dpo) = token(&l, db, "dpo");
+    let auth = format!("Bearer {dpo}");
+    let json_headers = [
+        ("Content-Type", "application/json"),
+        ("Authorization", auth.as_str()),
+    ];
+    for route in routes().iter().filter(|r| !r.public) {
+        let mut tried: Vec<(String, String, Option<u16>)> = Vec::new();
+        if route.method == "POST" {
+            for (body, status) in [
+                ("{", Some(400)),
+                ("", Some(400)),
+                ("[]", None),
+                ("null", None),
+                ("42", None),
+                (r#"{"colour":"red"}"#, Some(422)),
+                (r#"{"at":"yesterday","colour":"red"}"#, Some(422)),
+                (too_large.as_str(), Some(413)),
+            ] {
+                tried.push((route.path.to_owned(), body.to_owned(), status));
+            }
+            let a = server.request("POST", route.path, &[("Authorization", &auth)], "x=1");
+            a.problem(415);
+        } else if !route.template.starts_with("/v1/audit") {
+            // The audit routes take no query; the others refuse what
+            // they do not know.
+            let sep = if route.path.contains('?') { '&' } else { '?' };
+            for query in ["colour=red", "at=yesterday"] {
+                tried.push((
+                    format!("{}{sep}{query}", route.path),
+                    String::new(),
+                    Some(400),
+                ));
+            }
+        }
+        // Ids that are not ids, where the route takes one.
+        if route.template.contains("{id}") {
+            let bad = if route.template.starts_with("/v1/requests") {
+                route.path.replacen("/1", "/one", 1)
+            } else {
+                route.path.replacen("c-1", "%20", 1)
+            };
+            tried.push((bad, (route.body)("dpo"), Some(400)));
+        }
+        for id in ["restriction", "hold"] {
+            if route.template.contains(&format!("{{{id}}}")) {
+                tried.push((
+                    route.path.replacen("/1/", "/-x/", 1),
+                    (route.body)("dpo"),
+                    Some(400),
+                ));
+            }
+        }
+        for (path, body, status) in tried {
+            let a = server.request(route.method, &path, &json_headers, &body);
+            assert!(
+                (400..500).contains(&a.status),
+                "{} {path} {body:.60}: {} {}",
+                route.method,
+                a.status,
+                a.body
+            );
+            a.problem(status.unwrap_or(a.status));
+        }
+    }
     // A bad subject id is the caller's mistake, named.
     let p = server
         .post_json(
@@ -459,9 +527,11 @@ struct Route {
     /// As the OpenAPI document names it.
     template: &'static str,
     path: &'static str,
-    body: &'static str,
+    /// The body a caller of this role sends.
+    body: fn(&str) -> String,
     /// The status for a valid token of this role (policy facts: who
-    /// administers, who serves marketing).
+    /// administers, who serves marketing, who needs to know traffic
+    /// data, who handles contracts).
     expect: fn(&str) -> u16,
     public: bool,
 }
@@ -470,6 +540,9 @@ fn routes() -> Vec<Route> {
     fn any(_: &str) -> u16 {
         200
     }
+    fn created(_: &str) -> u16 {
+        201
+    }
     fn serves_marketing(role: &str) -> u16 {
         if ["account-manager", "marketing", "dpo"].contains(&role) {
             201
@@ -477,16 +550,52 @@ fn routes() -> Vec<Route> {
             403
         }
     }
+    fn sees_traffic(role: &str) -> u16 {
+        if ["marketing", "security", "analyst", "dpo"].contains(&role) {
+            201
+        } else {
+            403
+        }
+    }
+    fn keeps_contracts(role: &str) -> u16 {
+        if ["marketing", "analyst"].contains(&role) {
+            403
+        } else {
+            201
+        }
+    }
     fn dpo(role: &str) -> u16 {
         if role == "dpo" { 200 } else { 403 }
+    }
+    fn dpo_creates(role: &str) -> u16 {
+        if role == "dpo" { 201 } else { 403 }
+    }
+    fn none(_: &str) -> String {
+        String::new()
     }
     let public = |template, path| Route {
         method: "GET",
         template,
         path,
-        body: "",
+        body: none,
         expect: any,
         public: true,
+    };
+    let get = |template, path, expect| Route {
+        method: "GET",
+        template,
+        path,
+        body: none,
+        expect,
+        public: false,
+    };
+    let post = |template, path, body, expect| Route {
+        method: "POST",
+        template,
+        path,
+        body,
+        expect,
+        public: false,
     };
     vec![
         public("/healthz", "/healthz"),
@@ -494,46 +603,138 @@ fn routes() -> Vec<Route> {
         public("/privacy.json", "/privacy.json"),
         public("/openapi.json", "/openapi.json"),
         public("/metrics", "/metrics"),
-        Route {
-            method: "POST",
-            template: "/v1/decisions",
-            path: "/v1/decisions",
-            body: MARKETING,
-            expect: any,
-            public: false,
-        },
-        Route {
-            method: "POST",
-            template: "/v1/decisions/batch",
-            path: "/v1/decisions/batch",
-            body: r#"{"requests":[{"subject":"c-1","purpose":"marketing","category":"traffic"}]}"#,
-            expect: any,
-            public: false,
-        },
-        Route {
-            method: "GET",
-            template: "/v1/subjects/{id}",
-            path: "/v1/subjects/c-1",
-            body: "",
-            expect: any,
-            public: false,
-        },
-        Route {
-            method: "POST",
-            template: "/v1/subjects/{id}/consents",
-            path: "/v1/subjects/c-1/consents",
-            body: r#"{"purpose":"marketing","given":true,"channel":"web","at":"2026-03-01T00:00:00Z"}"#,
-            expect: serves_marketing,
-            public: false,
-        },
-        Route {
-            method: "GET",
-            template: "/v1/audit/verify",
-            path: "/v1/audit/verify",
-            body: "",
-            expect: dpo,
-            public: false,
-        },
+        post(
+            "/v1/decisions",
+            "/v1/decisions",
+            |_| MARKETING.to_owned(),
+            any,
+        ),
+        post(
+            "/v1/decisions/batch",
+            "/v1/decisions/batch",
+            |_| format!(r#"{{"requests":[{MARKETING}]}}"#),
+            any,
+        ),
+        post(
+            "/v1/subjects",
+            "/v1/subjects",
+            |role| format!(r#"{{"id":"new-{role}","email":"{role}@example.se"}}"#),
+            created,
+        ),
+        get("/v1/subjects", "/v1/subjects?email=c2@example.se", any),
+        get("/v1/subjects/{id}", "/v1/subjects/c-1", any),
+        post(
+            "/v1/subjects/{id}/records",
+            "/v1/subjects/c-1/records",
+            |_| {
+                r#"{"category":"traffic","kind":"page-view","source":"cookie","payload":{"path":"/x"},"at":"2026-01-04T00:00:00Z"}"#.to_owned()
+            },
+            sees_traffic,
+        ),
+        post(
+            "/v1/subjects/{id}/events",
+            "/v1/subjects/c-1/events",
+            |role| {
+                format!(
+                    r#"{{"kind":"invoice-issued","ref":"F-{role}","at":"2026-02-01T00:00:00Z"}}"#
+                )
+            },
+            keeps_contracts,
+        ),
+        post(
+            "/v1/subjects/{id}/consents",
+            "/v1/subjects/c-1/consents",
+            |_| {
+                r#"{"purpose":"marketing","given":true,"channel":"web","at":"2026-03-01T00:00:00Z"}"#.to_owned()
+            },
+            serves_marketing,
+        ),
+        post(
+            "/v1/subjects/{id}/objections",
+            "/v1/subjects/c-1/objections",
+            |_| r#"{"purpose":"marketing","at":"2026-03-02T00:00:00Z"}"#.to_owned(),
+            serves_marketing,
+        ),
+        post(
+            "/v1/subjects/{id}/restrictions",
+            "/v1/subjects/c-1/restrictions",
+            |_| r#"{"ground":"accuracy-contested"}"#.to_owned(),
+            dpo_creates,
+        ),
+        post(
+            "/v1/subjects/{id}/restrictions/{restriction}/lift",
+            "/v1/subjects/c-1/restrictions/1/lift",
+            |_| "{}".to_owned(),
+            dpo,
+        ),
+        post(
+            "/v1/subjects/{id}/holds",
+            "/v1/subjects/c-1/holds",
+            |_| r#"{"by":"Legal","reason":"a disputed invoice"}"#.to_owned(),
+            dpo_creates,
+        ),
+        post(
+            "/v1/subjects/{id}/holds/{hold}/release",
+            "/v1/subjects/c-1/holds/1/release",
+            |_| r#"{"by":"Legal"}"#.to_owned(),
+            dpo,
+        ),
+        post(
+            "/v1/disclosures",
+            "/v1/disclosures",
+            |_| {
+                r#"{"recipient":"authorities","subjects":["c-1"],"categories":["traffic"],"basis":"legal-obligation","ref":"AM-1"}"#.to_owned()
+            },
+            sees_traffic,
+        ),
+        get(
+            "/v1/retention/plan",
+            "/v1/retention/plan?at=2026-12-01T00:00:00Z&all=true",
+            dpo,
+        ),
+        post(
+            "/v1/retention/sweep",
+            "/v1/retention/sweep",
+            |_| r#"{"dry_run":true,"at":"2026-12-01T00:00:00Z"}"#.to_owned(),
+            dpo,
+        ),
+        post(
+            "/v1/requests",
+            "/v1/requests",
+            |_| {
+                r#"{"subject":"c-2","kind":"erasure","received":"2026-11-20T10:00:00Z"}"#.to_owned()
+            },
+            dpo_creates,
+        ),
+        get("/v1/requests", "/v1/requests", dpo),
+        get(
+            "/v1/requests/{id}",
+            "/v1/requests/1?at=2026-11-21T00:00:00Z",
+            dpo,
+        ),
+        post(
+            "/v1/requests/{id}/verify",
+            "/v1/requests/1/verify",
+            |_| r#"{"by":"DPO","method":"BankID","at":"2026-11-21T00:00:00Z"}"#.to_owned(),
+            dpo,
+        ),
+        post(
+            "/v1/requests/{id}/extend",
+            "/v1/requests/1/extend",
+            |_| {
+                r#"{"months":1,"reason":"many requests at once","at":"2026-11-21T00:00:00Z"}"#
+                    .to_owned()
+            },
+            dpo,
+        ),
+        post(
+            "/v1/requests/{id}/answer",
+            "/v1/requests/1/answer",
+            |_| r#"{"at":"2026-11-22T00:00:00Z"}"#.to_owned(),
+            dpo,
+        ),
+        get("/v1/audit/verify", "/v1/audit/verify", dpo),
+        get("/v1/audit/head", "/v1/audit/head", dpo),
     ]
 }
 
@@ -570,21 +771,81 @@ fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
             "2026-01-03",
         ],
     );
+    // What the routes that change one thing act on: restriction 1, hold
+    // 1, and request 1 (access, received 2026-11-20) of subject c-2.
+    ok(
+        &l,
+        db,
+        &[
+            "subject",
+            "add",
+            "--id",
+            "c-2",
+            "--email",
+            "c2@example.se",
+            "--at",
+            "2026-01-01",
+        ],
+    );
+    ok(
+        &l,
+        db,
+        &[
+            "restrict",
+            "start",
+            "--subject",
+            "c-1",
+            "--ground",
+            "accuracy-contested",
+            "--at",
+            "2026-01-05",
+        ],
+    );
+    ok(
+        &l,
+        db,
+        &[
+            "hold",
+            "place",
+            "--subject",
+            "c-1",
+            "--by",
+            "Legal",
+            "--reason",
+            "a claim",
+            "--at",
+            "2026-01-05",
+        ],
+    );
+    ok(
+        &l,
+        db,
+        &[
+            "request",
+            "open",
+            "--subject",
+            "c-2",
+            "--kind",
+            "access",
+            "--received",
+            "2026-11-20",
+        ],
+    );
     let tokens: Vec<(&str, String)> = ROLES.iter().map(|r| (*r, token(&l, db, r).1)).collect();
     let (revoked_id, revoked) = token(&l, db, "dpo");
     ok(&l, db, &["token", "revoke", &revoked_id.to_string()]);
     let server = Server::start(&l, db);
-    let call = |r: &Route, token: Option<&str>| {
+    let call = |r: &Route, role: &str, token: Option<&str>| {
         let auth = token.map(|t| format!("Bearer {t}"));
         let mut headers = vec![("Content-Type", "application/json")];
         if let Some(a) = &auth {
             headers.push(("Authorization", a));
         }
-        server.request(r.method, r.path, &headers, r.body)
+        server.request(r.method, r.path, &headers, &(r.body)(role))
     };
     for route in routes() {
         for (role, token) in &tokens {
-            let a = call(&route, Some(token));
+            let a = call(&route, role, Some(token));
             assert_eq!(
                 a.status,
                 (route.expect)(role),
@@ -601,7 +862,7 @@ fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
             ("no token", None),
             ("a revoked token", Some(revoked.as_str())),
         ] {
-            let a = call(&route, token);
+            let a = call(&route, "dpo", token);
             if route.public {
                 assert_eq!(a.status, 200, "{} with {who}", route.path);
             } else {
@@ -609,6 +870,15 @@ fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
             }
         }
     }
+    // What the DPO's calls did is in the ledger: the access request was
+    // verified, extended and answered, the erasure request opened.
+    let case: serde_json::Value =
+        serde_json::from_str(&ok(&l, db, &["request", "show", "1", "--json"])).unwrap();
+    assert_eq!(case["status"], "closed", "{case}");
+    assert_eq!(case["extended_months"], 1, "{case}");
+    let queue: serde_json::Value =
+        serde_json::from_str(&ok(&l, db, &["request", "list", "--json"])).unwrap();
+    assert_eq!(queue[0]["kind"], "erasure", "{queue}");
     // Need to know: support sees the customer record, not the page view.
     let view = |role: &str| {
         let (_, t) = tokens.iter().find(|(r, _)| *r == role).unwrap();
@@ -620,8 +890,6 @@ fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
             .json()
     };
     let support = view("support");
-    assert_eq!(support["records"].as_array().unwrap().len(), 0, "{support}");
-    assert_eq!(support["withheld"]["records"], 1);
     let marketing = view("marketing");
     let kinds: Vec<&str> = marketing["records"]
         .as_array()
@@ -629,9 +897,13 @@ fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
         .iter()
         .map(|r| r["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["page-view"]);
+    // The page view added before, and one by each role that needs to
+    // know traffic data.
+    assert_eq!(kinds, ["page-view"; 5]);
+    assert_eq!(support["records"].as_array().unwrap().len(), 0, "{support}");
+    assert_eq!(support["withheld"]["records"], 5);
     let dpo = view("dpo");
-    assert_eq!(dpo["records"].as_array().unwrap().len(), 1);
+    assert_eq!(dpo["records"].as_array().unwrap().len(), 5);
     assert!(dpo.get("withheld").is_none(), "{dpo}");
     // The log names each request by its route, never by its path: no
     // subject id, no token.

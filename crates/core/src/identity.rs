@@ -278,6 +278,28 @@ pub enum Identifier {
 }
 
 impl Identifier {
+    /// The identifiers given, each checked and normalised, in the order
+    /// email, phone, personnummer; `today` dates a personnummer's
+    /// century.
+    pub fn each(
+        email: Option<&str>,
+        phone: Option<&str>,
+        personnummer: Option<&str>,
+        today: Date,
+    ) -> Result<Vec<Identifier>, IdentityError> {
+        let mut out = Vec::new();
+        if let Some(e) = email {
+            out.push(Identifier::Email(Email::parse(e)?));
+        }
+        if let Some(p) = phone {
+            out.push(Identifier::Phone(Phone::parse(p)?));
+        }
+        if let Some(p) = personnummer {
+            out.push(Identifier::Personnummer(Personnummer::parse(p, today)?));
+        }
+        Ok(out)
+    }
+
     /// `email`, `phone` or `personnummer`.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -15,7 +15,7 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::{App, BATCH_LIMIT, BODY_LIMIT, Problem};
+use crate::{App, BATCH_LIMIT, BODY_LIMIT, Problem, admin_api, ledger_api};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -49,9 +49,26 @@ pub fn router(app: Arc<App>) -> (axum::Router, utoipa::openapi::OpenApi) {
         .routes(routes!(openapi_json))
         .routes(routes!(decide_one))
         .routes(routes!(decide_batch))
+        .routes(routes!(ledger_api::add_subject, ledger_api::find_subject))
         .routes(routes!(subject))
+        .routes(routes!(ledger_api::add_record))
+        .routes(routes!(ledger_api::add_event))
         .routes(routes!(consent))
+        .routes(routes!(ledger_api::object))
+        .routes(routes!(ledger_api::restrict))
+        .routes(routes!(ledger_api::lift_restriction))
+        .routes(routes!(ledger_api::place_hold))
+        .routes(routes!(ledger_api::release_hold))
+        .routes(routes!(ledger_api::disclose))
+        .routes(routes!(admin_api::retention_plan))
+        .routes(routes!(admin_api::retention_sweep))
+        .routes(routes!(admin_api::open_request, admin_api::list_requests))
+        .routes(routes!(admin_api::show_request))
+        .routes(routes!(admin_api::verify_request))
+        .routes(routes!(admin_api::extend_request))
+        .routes(routes!(admin_api::answer_request))
         .routes(routes!(audit_verify))
+        .routes(routes!(admin_api::audit_head))
         .routes(routes!(metrics))
         .with_state(Arc::clone(&app))
         .split_for_parts();
@@ -103,7 +120,7 @@ async fn not_found() -> Problem {
 }
 
 /// Runs blocking ledger work off the async threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
     tokio::task::spawn_blocking(work)
@@ -119,7 +136,7 @@ pub struct Caller {
 
 impl Caller {
     /// The caller's role as the policy declares it now.
-    fn role<'a>(&self, app: &'a App) -> Result<&'a tillit_core::policy::Role, Problem> {
+    pub(crate) fn role<'a>(&self, app: &'a App) -> Result<&'a tillit_core::policy::Role, Problem> {
         app.policy.roles.get(self.role.as_str()).ok_or_else(|| {
             Problem::forbidden(format!(
                 "this token's role `{}` is no longer in the policy",
@@ -129,7 +146,7 @@ impl Caller {
     }
 
     /// Refuses a caller whose role does not administer tillit.
-    fn administers(&self, app: &App) -> Result<(), Problem> {
+    pub(crate) fn administers(&self, app: &App) -> Result<(), Problem> {
         if self.role(app)?.administers {
             Ok(())
         } else {
@@ -207,6 +224,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
             Ok(axum::Json(v)) => Ok(Body(v)),
             Err(rejection) => Err(body_problem(&rejection)),
         }
+    }
+}
+
+/// A query string; what does not parse is a problem document.
+pub struct Params<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Params<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| Params(v))
+            .map_err(|r| Problem::bad_request(r.body_text()))
+    }
+}
+
+/// The path's parameters (a subject's id, a request's number); what does
+/// not parse is a problem document.
+pub struct Ids<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Ids<T> {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Problem> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Ids(v))
+            .map_err(|r| Problem::bad_request(r.body_text()))
     }
 }
 
@@ -291,7 +337,7 @@ fn notice<'a>(
         (status = 400, description = "Unknown language", content_type = "application/problem+json", body = Problem)))]
 async fn privacy(
     State(app): State<Arc<App>>,
-    Query(query): Query<LangQuery>,
+    Params(query): Params<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (lang, (html, _)) = notice(&app, &query, &headers)?;
@@ -305,7 +351,7 @@ async fn privacy(
         (status = 400, description = "Unknown language", content_type = "application/problem+json", body = Problem)))]
 async fn privacy_json(
     State(app): State<Arc<App>>,
-    Query(query): Query<LangQuery>,
+    Params(query): Params<LangQuery>,
     headers: HeaderMap,
 ) -> Result<Response, Problem> {
     let (lang, (_, json)) = notice(&app, &query, &headers)?;
@@ -575,16 +621,17 @@ async fn decide_batch(
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
-struct AtQuery {
-    /// RFC 3339; consent as it stands then (default: now).
-    at: Option<String>,
+#[serde(deny_unknown_fields)]
+pub(crate) struct AtQuery {
+    /// RFC 3339: as things stand then (default: now).
+    pub(crate) at: Option<String>,
 }
 
-fn subject_id(id: &str) -> Result<SubjectId, Problem> {
+pub(crate) fn subject_id(id: &str) -> Result<SubjectId, Problem> {
     SubjectId::parse(id).map_err(|e| Problem::bad_request(format!("subject id: {e}")))
 }
 
-fn instant(at: Option<&str>) -> Result<jiff::Timestamp, Problem> {
+pub(crate) fn instant(at: Option<&str>) -> Result<jiff::Timestamp, Problem> {
     at.map_or_else(
         || Ok(jiff::Timestamp::now()),
         |s| {
@@ -611,8 +658,8 @@ fn instant(at: Option<&str>) -> Result<jiff::Timestamp, Problem> {
 async fn subject(
     State(app): State<Arc<App>>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
-    Query(query): Query<AtQuery>,
+    Ids(id): Ids<String>,
+    Params(query): Params<AtQuery>,
 ) -> Result<axum::Json<serde_json::Value>, Problem> {
     let id = subject_id(&id)?;
     let at = instant(query.at.as_deref())?;
@@ -669,7 +716,7 @@ pub struct ConsentRecorded {
 async fn consent(
     State(app): State<Arc<App>>,
     caller: Caller,
-    axum::extract::Path(id): axum::extract::Path<String>,
+    Ids(id): Ids<String>,
     Body(body): Body<ConsentChangeBody>,
 ) -> Result<(StatusCode, axum::Json<ConsentRecorded>), Problem> {
     let id = subject_id(&id)?;

@@ -12,8 +12,10 @@
 //! bound to is the role every decision is asked for: a caller can never
 //! ask on behalf of a role it does not hold.
 
+mod admin_api;
 mod api;
 mod consents;
+mod ledger_api;
 mod pool;
 mod problem;
 

@@ -84,10 +84,24 @@ impl IntoResponse for Problem {
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Problem {
         match &e {
-            StoreError::NoSuchSubject(_) | StoreError::NoSuch { .. } => {
-                Problem::not_found(e.to_string())
-            }
-            StoreError::Input(_) | StoreError::SubjectErased { .. } => Problem::new(
+            StoreError::NoSuchSubject(_)
+            | StoreError::NoSuch { .. }
+            | StoreError::NoSuchRequest(_)
+            | StoreError::NoSuchToken(_) => Problem::not_found(e.to_string()),
+            StoreError::SubjectExists(_)
+            | StoreError::IdentifierTaken { .. }
+            | StoreError::RequestClosed(_)
+            | StoreError::Unverified(_) => Problem::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "The ledger's state forbids this",
+                e.to_string(),
+            ),
+            StoreError::OutOfRange(_) => Problem::bad_request(e.to_string()),
+            StoreError::Input(_)
+            | StoreError::SubjectErased { .. }
+            | StoreError::WrongKind { .. }
+            | StoreError::ExtensionRefused { .. } => Problem::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "refused",
                 "The ledger refuses this",

@@ -4,7 +4,6 @@
 //! [`answer`]; only how they show the result differs.
 
 use jiff::Timestamp;
-use serde::Deserialize;
 use serde_json::json;
 use tillit_core::Lang;
 use tillit_core::access::AccessReport;
@@ -16,8 +15,7 @@ use tillit_core::rights::Right;
 use crate::{Ledger, StoreError, Writer};
 
 /// What some rights need besides the case itself.
-#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug, Default)]
 pub struct Particulars {
     /// withdrawal: the purpose (default: every purpose consented to);
     /// objection: the purpose objected to.
@@ -31,7 +29,6 @@ pub struct Particulars {
     /// rectification: the record.
     pub record: Option<i64>,
     /// rectification: its corrected content.
-    #[schema(value_type = Option<Object>)]
     pub content: Option<serde_json::Value>,
 }
 

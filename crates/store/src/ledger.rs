@@ -979,6 +979,8 @@ impl Writer<'_> {
         reason: &str,
         at: Timestamp,
     ) -> Result<i64, StoreError> {
+        plain_text("who placed it (by)", by)?;
+        plain_text("the reason", reason)?;
         let pseudonym = require_subject(self.sql, subject)?;
         let id = self
             .sql
@@ -998,6 +1000,7 @@ impl Writer<'_> {
         by: &str,
         at: Timestamp,
     ) -> Result<(), StoreError> {
+        plain_text("who released it (by)", by)?;
         let pseudonym = require_subject(self.sql, subject)?;
         let n = self.sql.execute(
             "UPDATE holds SET released_at = $1, released_by = $2
@@ -1178,4 +1181,16 @@ pub struct SubjectFile {
     pub restrictions: Vec<Restriction>,
     pub holds: Vec<Hold>,
     pub disclosures: Vec<Disclosure>,
+}
+
+/// Refuses text that is empty or holds control characters: what the
+/// audit trail names a person or a reason by is one plain line.
+pub(crate) fn plain_text(what: &str, s: &str) -> Result<(), StoreError> {
+    if s.trim().is_empty() || s.chars().any(char::is_control) {
+        return Err(tillit_core::ledger::InputError::Refused(format!(
+            "give {what} as one line of plain text"
+        ))
+        .into());
+    }
+    Ok(())
 }

@@ -59,6 +59,22 @@ pub struct Closing {
 }
 
 impl Case {
+    /// The case as JSON, with its kind's name, its status and its clock
+    /// as it stands at `at`.
+    pub fn report(&self, at: Timestamp, tz: &TimeZone) -> serde_json::Value {
+        let mut v = serde_json::to_value(self).unwrap_or_default();
+        if let Some(o) = v.as_object_mut() {
+            o.insert(
+                "kind".into(),
+                tillit_core::case::kind_name(self.kind).into(),
+            );
+            o.insert("status".into(), self.status().id().into());
+            o.insert("overdue".into(), self.overdue(at, tz).into());
+            o.insert("days_left".into(), self.clock.days_left(at, tz).into());
+        }
+        v
+    }
+
     pub fn status(&self) -> Status {
         if self.closed.is_some() {
             Status::Closed
@@ -298,6 +314,8 @@ impl Writer<'_> {
 
     /// Records how the subject's identity was verified.
     pub fn verify_request(&mut self, id: i64, by: &str, method: &str) -> Result<(), StoreError> {
+        crate::ledger::plain_text("who verified (by)", by)?;
+        crate::ledger::plain_text("how (method)", method)?;
         let (_, pseudonym) = self.open_case(id)?;
         let now = self.at_micros();
         self.sql().execute(

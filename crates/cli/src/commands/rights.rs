@@ -103,13 +103,6 @@ fn report(json: bool, value: serde_json::Value, line: String) -> anyhow::Result<
     Ok(ExitCode::SUCCESS)
 }
 
-fn non_empty(what: &str, s: &str) -> anyhow::Result<()> {
-    if s.trim().is_empty() || s.chars().any(char::is_control) {
-        anyhow::bail!("give {what} as plain text");
-    }
-    Ok(())
-}
-
 pub fn object(cx: &Context, a: ObjectArgs) -> anyhow::Result<ExitCode> {
     let at = at::or_now(a.when.at)?;
     let policy = cx.policy()?;
@@ -176,8 +169,6 @@ pub fn hold(cx: &Context, command: HoldCommand) -> anyhow::Result<ExitCode> {
             reason,
             when,
         } => {
-            non_empty("--by", &by)?;
-            non_empty("--reason", &reason)?;
             let at = at::or_now(when.at)?;
             let id = cx.ledger()?.write(at.timestamp(), |w| {
                 w.place_hold(&subject, &by, &reason, at.timestamp())
@@ -196,7 +187,6 @@ pub fn hold(cx: &Context, command: HoldCommand) -> anyhow::Result<ExitCode> {
             by,
             when,
         } => {
-            non_empty("--by", &by)?;
             let at = at::or_now(when.at)?;
             cx.ledger()?.write(at.timestamp(), |w| {
                 w.release_hold(&subject, id, &by, at.timestamp())

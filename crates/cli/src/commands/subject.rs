@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use jiff::ZonedDateTime as Zoned;
 use serde_json::json;
-use tillit_core::identity::{Email, Identifier, Personnummer, Phone, SubjectId};
+use tillit_core::identity::{Identifier, SubjectId};
 use tillit_core::ledger::NewSubject;
 use tillit_store::SubjectFile;
 
@@ -37,17 +37,12 @@ pub struct IdentifierArgs {
 
 impl IdentifierArgs {
     fn parse(&self, today: jiff::civil::Date) -> anyhow::Result<Vec<Identifier>> {
-        let mut out = Vec::new();
-        if let Some(e) = &self.email {
-            out.push(Identifier::Email(Email::parse(e)?));
-        }
-        if let Some(p) = &self.phone {
-            out.push(Identifier::Phone(Phone::parse(p)?));
-        }
-        if let Some(p) = &self.personnummer {
-            out.push(Identifier::Personnummer(Personnummer::parse(p, today)?));
-        }
-        Ok(out)
+        Ok(Identifier::each(
+            self.email.as_deref(),
+            self.phone.as_deref(),
+            self.personnummer.as_deref(),
+            today,
+        )?)
     }
 }
 
