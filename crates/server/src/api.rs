@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use axum::response::{Html, IntoResponse, Response};
@@ -168,12 +167,14 @@ pub struct Metrics {
 
 impl Metrics {
     fn decided(&self, d: &Decision) {
+        self.decided_all(std::slice::from_ref(d));
+    }
+
+    fn decided_all(&self, ds: &[Decision]) {
         use std::sync::atomic::Ordering::Relaxed;
-        if d.allowed {
-            self.allowed.fetch_add(1, Relaxed);
-        } else {
-            self.denied.fetch_add(1, Relaxed);
-        }
+        let allowed = ds.iter().filter(|d| d.allowed).count() as u64;
+        self.allowed.fetch_add(allowed, Relaxed);
+        self.denied.fetch_add(ds.len() as u64 - allowed, Relaxed);
     }
 }
 
@@ -220,11 +221,86 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = Problem;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Body(v)),
-            Err(rejection) => Err(body_problem(&rejection)),
-        }
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        parse_json(&bytes).map(Body)
     }
+}
+
+/// A JSON body's bytes, to be parsed by [`parse_json`] into a value that
+/// borrows from them (a batch's names are not copied).
+pub struct JsonBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = Problem;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Problem> {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| m.trim().to_ascii_lowercase())
+            .is_some_and(|m| {
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !json {
+            return Err(Problem::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "not-json",
+                "The body is not JSON",
+                "send `Content-Type: application/json`",
+            ));
+        }
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(JsonBytes)
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Problem::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too-large",
+                        "The body is too large",
+                        format!("at most {BODY_LIMIT} bytes"),
+                    )
+                } else {
+                    Problem::bad_request(r.body_text())
+                }
+            })
+    }
+}
+
+/// Parses a JSON body: bad JSON is a 400, JSON of the wrong shape a 422,
+/// each naming where (`requests[3].at: …`).
+pub fn parse_json<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, Problem> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let parsed = serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| {
+            let path = e.path().to_string();
+            (path, e.into_inner())
+        })
+        .and_then(|v| de.end().map(|()| v).map_err(|e| (".".to_owned(), e)));
+    parsed.map_err(|(path, inner)| {
+        let detail = if path == "." {
+            inner.to_string()
+        } else {
+            format!("{path}: {inner}")
+        };
+        if inner.classify() == serde_json::error::Category::Data {
+            Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "unexpected-body",
+                "The body is not what this route takes",
+                detail,
+            )
+        } else {
+            Problem::new(
+                StatusCode::BAD_REQUEST,
+                "bad-json",
+                "The body is not valid JSON",
+                detail,
+            )
+        }
+    })
 }
 
 /// A query string; what does not parse is a problem document.
@@ -254,24 +330,6 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Ids<T> 
             .map(|axum::extract::Path(v)| Ids(v))
             .map_err(|r| Problem::bad_request(r.body_text()))
     }
-}
-
-fn body_problem(rejection: &JsonRejection) -> Problem {
-    let status = rejection.status();
-    let (kind, title) = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "The body is too large"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("not-json", "The body is not JSON"),
-        StatusCode::UNPROCESSABLE_ENTITY => {
-            ("unexpected-body", "The body is not what this route takes")
-        }
-        _ => ("bad-json", "The body is not valid JSON"),
-    };
-    let detail = match status {
-        StatusCode::PAYLOAD_TOO_LARGE => format!("at most {BODY_LIMIT} bytes"),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "send `Content-Type: application/json`".to_owned(),
-        _ => rejection.body_text(),
-    };
-    Problem::new(status, kind, title, detail)
 }
 
 /// Whether the service is up.
@@ -380,10 +438,16 @@ async fn openapi_json(State(app): State<Arc<App>>) -> Response {
 /// subject's data for this purpose, at this time (default: now)?
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionQuestion {
-    subject: String,
-    purpose: String,
-    category: String,
+pub struct DecisionQuestion<'a> {
+    #[serde(borrow)]
+    #[schema(value_type = String)]
+    subject: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    #[schema(value_type = String)]
+    purpose: std::borrow::Cow<'a, str>,
+    #[serde(borrow)]
+    #[schema(value_type = String)]
+    category: std::borrow::Cow<'a, str>,
     /// RFC 3339; default: now.
     #[schema(value_type = Option<String>, format = DateTime)]
     at: Option<jiff::Timestamp>,
@@ -451,7 +515,7 @@ impl App {
     fn question(
         &self,
         role: &str,
-        q: &DecisionQuestion,
+        q: &DecisionQuestion<'_>,
         now: jiff::Timestamp,
     ) -> Result<(SubjectId, DecisionAsked), Problem> {
         let subject = subject_id(&q.subject)?;
@@ -499,8 +563,9 @@ impl App {
 async fn decide_one(
     State(app): State<Arc<App>>,
     caller: Caller,
-    Body(q): Body<DecisionQuestion>,
+    JsonBytes(body): JsonBytes,
 ) -> Result<axum::Json<DecisionAnswer>, Problem> {
+    let q: DecisionQuestion<'_> = parse_json(&body)?;
     let (subject, asked) = app.question(&caller.role, &q, jiff::Timestamp::now())?;
     // A subject whose state is in memory is decided here, without a
     // connection.
@@ -523,9 +588,10 @@ async fn decide_one(
 /// Many decisions in one call, answered in order.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct DecisionBatch {
+pub struct DecisionBatch<'a> {
     /// At most 10,000.
-    requests: Vec<DecisionQuestion>,
+    #[serde(borrow)]
+    requests: Vec<DecisionQuestion<'a>>,
     /// Answer each with its names, reasons and rights, as
     /// `/v1/decisions` does; by default only the verdict, basis and rule.
     #[serde(default)]
@@ -569,8 +635,9 @@ pub struct Verdict {
 async fn decide_batch(
     State(app): State<Arc<App>>,
     caller: Caller,
-    Body(batch): Body<DecisionBatch>,
+    JsonBytes(body): JsonBytes,
 ) -> Result<axum::Json<DecisionBatchAnswer>, Problem> {
+    let batch: DecisionBatch<'_> = parse_json(&body)?;
     if batch.requests.len() > BATCH_LIMIT {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -597,7 +664,7 @@ async fn decide_batch(
         .collect::<Result<Vec<_>, _>>()?;
     blocking(move || {
         let decisions = app.ledgers.with(|l| app.decider.decide_all(l, &asked))?;
-        decisions.iter().for_each(|d| app.metrics.decided(d));
+        app.metrics.decided_all(&decisions);
         Ok(axum::Json(DecisionBatchAnswer {
             decisions: asked
                 .iter()
@@ -730,7 +797,7 @@ async fn consent(
     let version = body
         .notice_version
         .clone()
-        .unwrap_or_else(|| tillit_core::notice::version(&app.policy));
+        .unwrap_or_else(|| app.notice_version.clone());
     let change = tillit_core::ledger::ConsentChange::new(
         &app.policy,
         id,

@@ -50,6 +50,8 @@ pub struct App {
     tz: TimeZone,
     /// The rendered notice, by language: (html, json).
     notice: [(String, String); 2],
+    /// The notice's version, as a consent given now records it.
+    notice_version: String,
     /// The OpenAPI document, once the router is built.
     openapi: std::sync::OnceLock<String>,
     metrics: api::Metrics,
@@ -73,7 +75,9 @@ impl App {
                 tillit_core::notice::json(&policy, lang).to_string(),
             )
         });
+        let notice_version = tillit_core::notice::version(&policy);
         Ok(App {
+            notice_version,
             policy,
             decider,
             ledgers,

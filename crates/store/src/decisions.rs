@@ -371,29 +371,31 @@ impl Decider {
         ledger: &mut Ledger,
         requests: &[(SubjectId, Request)],
     ) -> Result<Vec<Decision>, StoreError> {
-        let mut states: HashMap<&SubjectId, Option<Arc<SubjectState>>> = HashMap::new();
-        let mut missing = Vec::new();
+        // The cache is asked a block of subjects per lock, so that a
+        // batch neither takes the lock ten thousand times nor holds it
+        // long while single decisions wait.
+        let mut found: Vec<Option<Arc<SubjectState>>> = Vec::with_capacity(requests.len());
         let mut epoch = None;
-        for (id, _) in requests {
-            if states.contains_key(id) {
-                continue;
-            }
-            let (cached, e) = self.cache.get(id);
-            epoch.get_or_insert(e);
-            if cached.is_none() {
+        for block in requests.chunks(512) {
+            let inner = self.cache.lock();
+            epoch.get_or_insert(inner.epoch);
+            found.extend(block.iter().map(|(id, _)| inner.states.get(id).cloned()));
+        }
+        let mut missing: Vec<SubjectId> = Vec::new();
+        let mut seen = std::collections::HashSet::<&SubjectId, foldhash::fast::RandomState>::default();
+        for ((id, _), state) in requests.iter().zip(&found) {
+            if state.is_none() && seen.insert(id) {
                 missing.push(id.clone());
             }
-            states.insert(id, cached);
         }
         if !missing.is_empty() {
-            let loaded = load_states(ledger, &self.rules, &missing)?;
-            let loaded: Vec<(SubjectId, Arc<SubjectState>)> = loaded
+            let loaded: SubjectMap<Arc<SubjectState>> = load_states(ledger, &self.rules, &missing)?
                 .into_iter()
                 .map(|(id, s)| (id, Arc::new(s)))
                 .collect();
-            for (id, s) in &loaded {
-                if let Some(slot) = states.get_mut(id) {
-                    *slot = Some(Arc::clone(s));
+            for ((id, _), state) in requests.iter().zip(found.iter_mut()) {
+                if state.is_none() {
+                    *state = loaded.get(id).cloned();
                 }
             }
             if let Some(e) = epoch {
@@ -402,10 +404,8 @@ impl Decider {
         }
         Ok(requests
             .iter()
-            .map(|(id, r)| {
-                let state = states.get(id).cloned().flatten();
-                self.rules.decide_for(state.as_deref(), r)
-            })
+            .zip(&found)
+            .map(|((_, r), state)| self.rules.decide_for(state.as_deref(), r))
             .collect())
     }
 }
