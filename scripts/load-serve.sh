@@ -11,6 +11,7 @@
 #
 #   scripts/load-serve.sh                         # 100,000-subject demo ledger
 #   TILLIT_LOAD_SUBJECTS=10000 TILLIT_LOAD_SECONDS=5 scripts/load-serve.sh
+#   TILLIT_BIN=/tmp/old/tillit scripts/load-serve.sh   # another build
 #
 # The ledger is built once under target/bench-data/ and copied for each
 # run (consents are written to the copy). wrk prints requests/s and the
@@ -25,8 +26,10 @@ port=${TILLIT_LOAD_PORT:-18480}
 export TILLIT_POLICY=examples/winston/policy.toml
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 2; }
 
-cargo build --release -q -p tillit
-tillit=$PWD/target/release/tillit
+# TILLIT_BIN runs another build (e.g. an earlier commit's) against the
+# same ledger and load, to compare.
+if [ -z "${TILLIT_BIN:-}" ]; then cargo build --release -q -p tillit; fi
+tillit=${TILLIT_BIN:-$PWD/target/release/tillit}
 mkdir -p target/bench-data
 template=target/bench-data/serve-$subjects.db
 if [ ! -f "$template.done" ]; then

@@ -15,7 +15,7 @@ pub const MAX: usize = 8;
 /// Each connection's page cache, in KiB (SQLite): most reads a server
 /// makes are one subject's few pages; the operating system caches the
 /// file.
-pub const PAGE_CACHE_KIB: u32 = 8 * 1024;
+pub const PAGE_CACHE_KIB: u32 = 2 * 1024;
 
 #[derive(Debug)]
 pub struct Pool {
