@@ -20,6 +20,7 @@ pub mod retention;
 pub mod rights;
 pub mod ropa;
 pub mod text;
+pub mod visit;
 
 pub use diagnostic::{Diagnostic, LocatedDiagnostic, Severity, SourceFile, Span};
 pub use policy::Policy;

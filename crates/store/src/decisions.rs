@@ -382,7 +382,8 @@ impl Decider {
             found.extend(block.iter().map(|(id, _)| inner.states.get(id).cloned()));
         }
         let mut missing: Vec<SubjectId> = Vec::new();
-        let mut seen = std::collections::HashSet::<&SubjectId, foldhash::fast::RandomState>::default();
+        let mut seen =
+            std::collections::HashSet::<&SubjectId, foldhash::fast::RandomState>::default();
         for ((id, _), state) in requests.iter().zip(&found) {
             if state.is_none() && seen.insert(id) {
                 missing.push(id.clone());
