@@ -23,7 +23,7 @@ subjects=${TILLIT_LOAD_SUBJECTS:-100000}
 seconds=${TILLIT_LOAD_SECONDS:-10}
 connections=${TILLIT_LOAD_CONNECTIONS:-32}
 port=${TILLIT_LOAD_PORT:-18480}
-export TILLIT_POLICY=examples/winston/policy.toml
+export TILLIT_POLICY=${TILLIT_POLICY:-examples/winston/policy.toml}
 command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 2; }
 
 # TILLIT_BIN runs another build (e.g. an earlier commit's) against the

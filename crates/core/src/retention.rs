@@ -507,6 +507,24 @@ impl<'p> Schedule<'p> {
         &self.tz
     }
 
+    /// The rule that erases the website's page views and the last day
+    /// whose views are due at `at`: a view of day D is due on D plus the
+    /// rule's period. `None` if no rule erases them by time since
+    /// collection.
+    pub fn page_views_due(&self, at: Timestamp) -> Option<(&'p str, Date)> {
+        let rule = self.by_kind.get(crate::visit::KIND)?;
+        let erase = rule.erase.as_ref()?;
+        if erase.anchor != Anchor::Collection {
+            return None;
+        }
+        let today = at.to_zoned_datetime(self.tz.clone()).date();
+        let cutoff = match erase.after {
+            Some(period) => period.before(today)?,
+            None => today,
+        };
+        Some((rule.id.as_str(), cutoff))
+    }
+
     /// The rule that governs a kind, if any.
     pub fn rule_for(&self, kind: &str) -> Option<&'p str> {
         self.by_kind.get(kind).map(|r| r.id.as_str())

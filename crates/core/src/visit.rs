@@ -106,6 +106,10 @@ pub fn client_address(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[Netw
     client
 }
 
+/// The kind of record a page view is: the policy's retention rule for
+/// it says how long views are kept.
+pub const KIND: &str = "page-view";
+
 /// The longest path kept, in bytes.
 pub const PATH_LIMIT: usize = 512;
 

@@ -25,6 +25,7 @@ pub mod sql;
 mod sqlite;
 pub mod tokens;
 pub mod view;
+pub mod visits;
 
 use std::path::PathBuf;
 

@@ -21,6 +21,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_retention.sql")),
     (4, include_str!("../migrations/postgres/0004_requests.sql")),
     (5, include_str!("../migrations/postgres/0005_tokens.sql")),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_page_views.sql"),
+    ),
 ];
 
 /// How long a purge waits for older transactions to end.
@@ -149,6 +153,14 @@ fn params(values: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
 }
 
 impl<C: GenericClient> Sql for Conn<'_, C> {
+    fn dialect(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn execute_schema(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.client.batch_execute(sql).map_err(err)
+    }
+
     fn execute(&mut self, sql: &'static str, values: &[Value]) -> Result<u64, StoreError> {
         let stmt = self.statement(sql)?;
         self.client.execute(&stmt, &params(values)).map_err(err)

@@ -493,7 +493,7 @@ impl SweepSummary {
 
 /// The tables erasure removes rows or content from.
 fn erased_from() -> Vec<&'static str> {
-    let mut tables = vec!["records", "decision_facts"];
+    let mut tables = vec!["records", "decision_facts", "page_views"];
     tables.extend(crate::ledger::SUBJECT_ROWS);
     tables
 }
@@ -535,9 +535,26 @@ pub fn sweep<'p>(
         due: tasks.len() as u64,
         ..SweepSummary::default()
     };
+    // Page views live apart from records: due by day, erased (on
+    // PostgreSQL, whole months dropped) in one transaction.
+    let page_views = schedule.page_views_due(at);
     if options.dry_run {
         for t in &tasks {
             summary.count(t.rule, t.action, 1);
+        }
+        if let Some((rule, through)) = page_views {
+            let n = ledger.read_with(|sql| {
+                sql.query_one(
+                    "SELECT COUNT(*) FROM page_views WHERE day <= $1",
+                    &[through.to_string().into()],
+                )?
+                .int(0)
+            })?;
+            let n = u64::try_from(n).unwrap_or(0);
+            summary.due += n;
+            if n > 0 {
+                summary.count(rule, Action::Erase, n);
+            }
         }
         return Ok(summary);
     }
@@ -562,6 +579,13 @@ pub fn sweep<'p>(
         summary.subjects_erased += outcome.subjects_erased;
         done += batch.len() as u64;
         progress(done, total);
+    }
+    if let Some((rule, through)) = page_views {
+        let n = ledger.write(at, |w| w.erase_page_views(through, rule))?;
+        summary.due += n;
+        if n > 0 {
+            summary.count(rule, Action::Erase, n);
+        }
     }
     summary.skipped = summary.due.saturating_sub(summary.total_handled());
     if options.purge && summary.total_handled() > 0 {

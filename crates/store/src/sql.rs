@@ -141,6 +141,14 @@ impl Row {
 /// **Invariant:** `sql` is a `'static` string in the shared dialect; the
 /// backends cache prepared statements by it.
 pub trait Sql {
+    /// `sqlite` or `postgres`, for the few statements the two write
+    /// differently.
+    fn dialect(&self) -> &'static str;
+
+    /// Runs schema statements built at run time (a month's partition),
+    /// unprepared. Never with values from outside.
+    fn execute_schema(&mut self, sql: &str) -> Result<(), StoreError>;
+
     /// Runs a statement; the number of rows it changed.
     fn execute(&mut self, sql: &'static str, params: &[Value]) -> Result<u64, StoreError>;
 

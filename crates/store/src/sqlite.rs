@@ -19,6 +19,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_retention.sql")),
     (4, include_str!("../migrations/sqlite/0004_requests.sql")),
     (5, include_str!("../migrations/sqlite/0005_tokens.sql")),
+    (6, include_str!("../migrations/sqlite/0006_page_views.sql")),
 ];
 
 #[derive(Debug)]
@@ -101,6 +102,14 @@ impl rusqlite::ToSql for Value {
 struct Conn<'a>(&'a Connection);
 
 impl Sql for Conn<'_> {
+    fn dialect(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn execute_schema(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.0.execute_batch(sql).map_err(err)
+    }
+
     fn execute(&mut self, sql: &'static str, params: &[Value]) -> Result<u64, StoreError> {
         let mut stmt = self.0.prepare_cached(&dialect(sql)).map_err(err)?;
         let n = stmt

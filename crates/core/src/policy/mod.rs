@@ -601,6 +601,10 @@ pub struct Website {
     pub ip_masking: bool,
     /// Statistics cells with fewer visitors than this are suppressed.
     pub suppress_below: u32,
+    /// The purpose the visit collector's page views serve: one is kept
+    /// only when a decision for it allows (consent, where it rests on
+    /// consent). None: no page views are collected.
+    pub collect_for: Option<PurposeId>,
 }
 
 /// A checked policy. See the module documentation for what that promises.

@@ -231,6 +231,8 @@ pub(super) struct RawWebsite {
     pub ip_masking: bool,
     #[serde(default = "five")]
     pub suppress_below: Spanned<i64>,
+    #[serde(default)]
+    pub collect_for: Option<Spanned<String>>,
 }
 
 impl Default for RawWebsite {
@@ -238,6 +240,7 @@ impl Default for RawWebsite {
         RawWebsite {
             ip_masking: true,
             suppress_below: Spanned::new(0..0, 5),
+            collect_for: None,
         }
     }
 }

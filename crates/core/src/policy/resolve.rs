@@ -424,6 +424,12 @@ impl Resolver {
             }
         };
 
+        let collect_for = raw
+            .website
+            .collect_for
+            .as_ref()
+            .and_then(|p| self.refer(p, &purposes, "purpose", "purposes"));
+
         Some(Policy {
             intro: raw.notice.intro,
             controller: controller?,
@@ -441,6 +447,7 @@ impl Resolver {
             website: Website {
                 ip_masking: raw.website.ip_masking,
                 suppress_below,
+                collect_for,
             },
             cookies,
         })

@@ -1,0 +1,24 @@
+-- Page views from the website's visit collector (P15): anonymised at
+-- collection. The address is masked before it reaches the ledger; the
+-- visitor is a hash of the consent id under the day's salt, so views of
+-- one day can be counted by visitor and no view can be tied to a
+-- visitor once the day's salt is gone. One partition per month
+-- (page_views_YYYYMM, made as views arrive), so that retention drops
+-- whole months.
+CREATE TABLE page_views (
+    at            BIGINT NOT NULL,
+    day           TEXT NOT NULL,
+    path          TEXT NOT NULL,
+    referrer_host TEXT,
+    screen        TEXT,
+    lang          TEXT,
+    address       TEXT NOT NULL,
+    visitor       BIGINT NOT NULL
+) PARTITION BY RANGE (day);
+CREATE INDEX page_views_day ON page_views (day, path);
+
+-- Today's salt for visitor hashes; older days' are deleted.
+CREATE TABLE visitor_salts (
+    day  TEXT PRIMARY KEY,
+    salt TEXT NOT NULL
+);
