@@ -14,7 +14,7 @@ use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::{App, BATCH_LIMIT, BODY_LIMIT, Problem, admin_api, ledger_api};
+use crate::{App, BATCH_LIMIT, BODY_LIMIT, Problem, admin_api, ledger_api, website};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -68,12 +68,20 @@ pub fn router(app: Arc<App>) -> (axum::Router, utoipa::openapi::OpenApi) {
         .routes(routes!(admin_api::answer_request))
         .routes(routes!(audit_verify))
         .routes(routes!(admin_api::audit_head))
+        .routes(routes!(website::script))
+        .routes(routes!(website::state, website::choose))
+        .routes(routes!(website::collect))
+        .routes(routes!(website::stats))
         .routes(routes!(metrics))
         .with_state(Arc::clone(&app))
         .split_for_parts();
     let _ = app
         .openapi
         .set(serde_json::to_string(&api).unwrap_or_default());
+    let router = match &app.site_dir {
+        Some(dir) => router.nest_service("/site", tower_http::services::ServeDir::new(dir)),
+        None => router,
+    };
     let router = router
         .fallback(not_found)
         .layer(axum::middleware::from_fn(bounded_and_logged))

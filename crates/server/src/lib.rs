@@ -18,6 +18,7 @@ mod consents;
 mod ledger_api;
 mod pool;
 mod problem;
+mod website;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -56,6 +57,10 @@ pub struct App {
     openapi: std::sync::OnceLock<String>,
     metrics: api::Metrics,
     consents: consents::ConsentWriter,
+    /// The consent banner and the visit collector.
+    site: website::Site,
+    /// Static pages served at `/site/`.
+    site_dir: Option<std::path::PathBuf>,
     /// Tokens seen in force lately: SHA-256 → (role, when checked).
     tokens: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
 }
@@ -76,7 +81,10 @@ impl App {
             )
         });
         let notice_version = tillit_core::notice::version(&policy);
+        let site = website::Site::new(&policy, url, Vec::new())?;
         Ok(App {
+            site,
+            site_dir: None,
             notice_version,
             policy,
             decider,
@@ -88,6 +96,19 @@ impl App {
             consents,
             tokens: std::sync::Mutex::default(),
         })
+    }
+}
+
+impl App {
+    /// Trusts `X-Forwarded-For` from these proxies (and only them) for
+    /// the visitor's address.
+    pub fn trust_proxies(&mut self, proxies: Vec<tillit_core::visit::Network>) {
+        self.site.trust(proxies);
+    }
+
+    /// Serves the files under `dir` at `/site/` (the demo site).
+    pub fn serve_site(&mut self, dir: std::path::PathBuf) {
+        self.site_dir = Some(dir);
     }
 }
 
@@ -129,9 +150,12 @@ pub fn serve(app: App, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> st
             let listener = tokio::net::TcpListener::bind(listen).await?;
             ready(listener.local_addr()?);
             let (router, _) = router(app);
-            axum::serve(listener, router)
-                .with_graceful_shutdown(stop)
-                .await
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(stop)
+            .await
         }
     });
     // The ledgers close outside the runtime: PostgreSQL's client blocks

@@ -257,6 +257,23 @@ impl Ledger {
         })
     }
 
+    /// The channel of the subject's last consent event for `purpose`.
+    pub fn last_consent_channel(
+        &mut self,
+        subject: &SubjectId,
+        purpose: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.read_with(|sql| {
+            sql.query_opt(
+                "SELECT channel FROM consents WHERE subject_id = $1 AND purpose = $2
+                 ORDER BY id DESC LIMIT 1",
+                &[subject.as_str().into(), purpose.into()],
+            )?
+            .map(|r| r.text(0))
+            .transpose()
+        })
+    }
+
     /// How many page views the ledger holds.
     pub fn page_view_count(&mut self) -> Result<u64, StoreError> {
         self.read_with(|sql| {

@@ -12,9 +12,11 @@ use crate::at;
 /// `/privacy.json`), decisions (`POST /v1/decisions`, `/v1/decisions/batch`)
 /// and `GET /openapi.json`, which lists every route.
 ///
-/// Also a subject as the token's role may see it (`GET /v1/subjects/{id}`),
-/// consents (`POST /v1/subjects/{id}/consents`), the audit chain for the
-/// DPO (`GET /v1/audit/verify`) and `/metrics`.
+/// Also the ledger (`/v1/subjects`, records, events, consents,
+/// objections, disclosures; for the DPO restrictions, holds, retention
+/// and requests), the website side (`/consent.js`, the banner's
+/// `/consent`, the visit collector `POST /collect`, anonymous `/stats`)
+/// and `/metrics`.
 ///
 /// Every route but the public ones takes `Authorization: Bearer TOKEN`
 /// (`tillit token create --role ROLE`); the token's role is the role every
@@ -30,12 +32,26 @@ pub struct Args {
     /// Address and port to listen on (port 0: any free one, printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// A proxy (address or network, e.g. 10.0.0.0/8) whose
+    /// X-Forwarded-For names the visitor's address; repeat for more.
+    /// From anyone else the header is ignored.
+    #[arg(long = "trusted-proxy", value_name = "NET", value_parser = tillit_core::visit::Network::parse)]
+    trusted_proxies: Vec<tillit_core::visit::Network>,
+    /// Serve the static pages under DIR at /site/ (e.g.
+    /// examples/winston/site, a demo page with the consent banner).
+    #[arg(long, value_name = "DIR")]
+    site: Option<std::path::PathBuf>,
 }
 
 pub fn run(cx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let policy = cx.policy()?;
     tillit_server::init_logging();
-    let app = tillit_server::App::new(policy, &cx.db, at::zone()?)?;
+    let mut app = tillit_server::App::new(policy, &cx.db, at::zone()?)?;
+    app.trust_proxies(a.trusted_proxies);
+    if let Some(dir) = a.site {
+        anyhow::ensure!(dir.is_dir(), "--site {}: no such directory", dir.display());
+        app.serve_site(dir);
+    }
     tillit_server::serve(app, a.listen, |addr| {
         // The first line says where, for whoever started it.
         let _ = say(&format!("listening on http://{addr}"));
