@@ -11,151 +11,14 @@
     reason = "tests fail loudly"
 )]
 
+mod http;
 #[path = "../../store/tests/support/mod.rs"]
 mod store_support;
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-
+use http::Server;
 use store_support::TestDb;
 use support::Ledger;
-
-/// A running `tillit serve` on a free port.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Server {
-    fn start(l: &Ledger, db: &TestDb) -> Server {
-        let policy = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../examples/winston/policy.toml");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tillit"))
-            .args(["--db", &db.url(), "serve", "--listen", "127.0.0.1:0"])
-            .env("TILLIT_POLICY", policy)
-            .current_dir(l.dir.path())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(l.dir.path().join("serve.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("not listening: {line}"))
-            .to_owned();
-        Server { child, addr }
-    }
-
-    /// One request, as raw bytes are sent; the status, headers
-    /// (lower-cased names) and body.
-    fn raw(&self, request: &[u8]) -> Answer {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        stream.write_all(request).unwrap();
-        let mut bytes = Vec::new();
-        stream.read_to_end(&mut bytes).unwrap();
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-        let mut lines = head.lines();
-        let status: u16 = lines
-            .next()
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| panic!("no status in {head}"));
-        let headers = lines
-            .filter_map(|l| l.split_once(':'))
-            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
-            .collect();
-        Answer {
-            status,
-            headers,
-            body: body.to_owned(),
-        }
-    }
-
-    fn request(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Length: {}\r\n",
-            self.addr,
-            body.len()
-        );
-        for (k, v) in headers {
-            req.push_str(&format!("{k}: {v}\r\n"));
-        }
-        req.push_str("\r\n");
-        req.push_str(body);
-        self.raw(req.as_bytes())
-    }
-
-    fn get(&self, path: &str, headers: &[(&str, &str)]) -> Answer {
-        self.request("GET", path, headers, "")
-    }
-
-    fn post_json(&self, path: &str, token: Option<&str>, body: &str) -> Answer {
-        let auth = token.map(|t| format!("Bearer {t}"));
-        let mut headers = vec![("Content-Type", "application/json")];
-        if let Some(a) = &auth {
-            headers.push(("Authorization", a));
-        }
-        self.request("POST", path, &headers, body)
-    }
-
-    /// SIGTERM, then the exit status.
-    fn stop(mut self) -> std::process::ExitStatus {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        self.child.wait().unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
-    }
-
-    /// A problem document with this status.
-    fn problem(&self, status: u16) -> serde_json::Value {
-        assert_eq!(self.status, status, "{}", self.body);
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json"),
-            "{}",
-            self.body
-        );
-        let p = self.json();
-        assert_eq!(p["status"], status);
-        assert!(p["title"].as_str().is_some_and(|t| !t.is_empty()));
-        assert!(p["detail"].as_str().is_some_and(|t| !t.is_empty()));
-        p
-    }
-}
 
 fn ok(l: &Ledger, db: &TestDb, args: &[&str]) -> String {
     l.ok_on(&db.url(), args)
@@ -375,7 +238,7 @@ fn malformed_requests_get_problem_documents_never_a_500(db: &TestDb) {
         ("Content-Type", "application/json"),
         ("Authorization", auth.as_str()),
     ];
-    for route in routes().iter().filter(|r| !r.public) {
+    for route in routes().iter().filter(|r| !r.public || r.method == "POST") {
         let mut tried: Vec<(String, String, Option<u16>)> = Vec::new();
         if route.method == "POST" {
             for (body, status) in [
@@ -564,6 +427,16 @@ fn routes() -> Vec<Route> {
             201
         }
     }
+    fn no_content(_: &str) -> u16 {
+        204
+    }
+    fn analyst(role: &str) -> u16 {
+        if ["analyst", "dpo"].contains(&role) {
+            200
+        } else {
+            403
+        }
+    }
     fn dpo(role: &str) -> u16 {
         if role == "dpo" { 200 } else { 403 }
     }
@@ -589,6 +462,14 @@ fn routes() -> Vec<Route> {
         expect,
         public: false,
     };
+    let public_post = |template, path, body, expect| Route {
+        method: "POST",
+        template,
+        path,
+        body,
+        expect,
+        public: true,
+    };
     let post = |template, path, body, expect| Route {
         method: "POST",
         template,
@@ -603,6 +484,20 @@ fn routes() -> Vec<Route> {
         public("/privacy.json", "/privacy.json"),
         public("/openapi.json", "/openapi.json"),
         public("/metrics", "/metrics"),
+        public("/consent.js", "/consent.js"),
+        public("/consent", "/consent?lang=en"),
+        public_post(
+            "/consent",
+            "/consent",
+            |_| r#"{"choices":{"service-development":true,"marketing":false}}"#.to_owned(),
+            any,
+        ),
+        public_post(
+            "/collect",
+            "/collect",
+            |_| r#"{"path":"/"}"#.to_owned(),
+            no_content,
+        ),
         post(
             "/v1/decisions",
             "/v1/decisions",
@@ -735,6 +630,7 @@ fn routes() -> Vec<Route> {
         ),
         get("/v1/audit/verify", "/v1/audit/verify", dpo),
         get("/v1/audit/head", "/v1/audit/head", dpo),
+        get("/stats", "/stats?from=2026-01-01&to=2026-01-31", analyst),
     ]
 }
 
@@ -864,7 +760,7 @@ fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
         ] {
             let a = call(&route, "dpo", token);
             if route.public {
-                assert_eq!(a.status, 200, "{} with {who}", route.path);
+                assert_eq!(a.status, (route.expect)("dpo"), "{} with {who}", route.path);
             } else {
                 a.problem(401);
             }
