@@ -6,6 +6,11 @@
 #   batch       POST /v1/decisions/batch, 10,000 decisions each
 #   consents    POST /v1/subjects/{id}/consents, durable writes (each its
 #               own transaction with its audit entry, synced)
+#   collect     POST /collect from 1,000 consenting visitors, random
+#               client addresses (X-Forwarded-For from a trusted proxy),
+#               TILLIT_LOAD_VIEWS page views per call (default 10; 1 for
+#               one view per call): page views ingested into SQLite per
+#               second, counted in the ledger once the writer caught up
 #
 # and the server's peak RSS (VmHWM) after all three.
 #
@@ -45,7 +50,7 @@ marketing=$("$tillit" --db "$url" token create --role marketing --label load --j
 
 work=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$tillit" --db "$url" serve --listen "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+"$tillit" --db "$url" serve --listen "127.0.0.1:$port" --trusted-proxy 127.0.0.1 > "$work/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 1 50); do grep -q listening "$work/serve.log" 2>/dev/null && break; sleep 0.1; done
 
@@ -93,5 +98,59 @@ wrk -t1 -c2 -d"${seconds}s" --latency -s "$work/batch.lua" "$base"
 grep VmHWM "/proc/$server/status"
 echo "== durable consent writes: $connections connections, ${seconds}s"
 wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/consent.lua" "$base"
+views=${TILLIT_LOAD_VIEWS:-10}
+python3 - "$base" "$work/visitors.lua" <<'PY'
+import json, sys, urllib.request
+base, out = sys.argv[1], sys.argv[2]
+cookies = []
+for _ in range(1000):
+    req = urllib.request.Request(base + "/consent", method="POST",
+        data=json.dumps({"choices": {"service-development": True, "marketing": False}}).encode(),
+        headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        cookies.append(r.headers["Set-Cookie"].split(";")[0])
+with open(out, "w") as f:
+    f.write("visitors = {" + ",".join(json.dumps(c) for c in cookies) + "}\n")
+PY
+cat > "$work/collect.lua" <<LUA
+dofile("$work/visitors.lua")
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+math.randomseed(2026)
+local pages = {"/", "/kontakt", "/tjanster", "/om-oss", "/priser"}
+-- Requests are made once, 4,096 of them, and sent in turn: the load
+-- generator shares the machine, so it spends as little as it can.
+local made = {}
+init = function(args)
+ for r = 1, 4096 do
+  local views = {}
+  for i = 1, $views do
+    views[i] = string.format('{"path":"%s","referrer":"https://www.google.se/","screen":"large","lang":"sv"}', pages[math.random(1, #pages)])
+  end
+  local headers = {
+    ["Content-Type"] = "application/json",
+    ["Cookie"] = visitors[math.random(1, #visitors)],
+    ["X-Forwarded-For"] = string.format("%d.%d.%d.%d", math.random(1, 223), math.random(0, 255), math.random(0, 255), math.random(1, 254)),
+  }
+  made[r] = wrk.format(nil, "/collect", headers, '{"views":[' .. table.concat(views, ",") .. ']}')
+ end
+end
+local n = 0
+request = function()
+  n = n % #made + 1
+  return made[n]
+end
+LUA
+count() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM page_views').fetchone()[0])" "$db"; }
+before=$(count)
+echo "== page views: $connections connections, $views per call, ${seconds}s"
+started=$(date +%s.%N)
+wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/collect.lua" "$base"
+# The writer commits what is queued: the time until the count stops
+# moving counts too.
+last=-1; now=$(count); stable=$(date +%s.%N)
+while [ "$now" != "$last" ]; do stable=$(date +%s.%N); last=$now; sleep 0.2; now=$(count); done
+python3 -c "import sys; n, t = int(sys.argv[1]), float(sys.argv[3]) - float(sys.argv[2]); print(f'page views ingested: {n} in {t:.1f} s = {n / t:,.0f}/s')" "$((now - before))" "$started" "$stable"
+python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print('addresses not masked:', c.execute(\"SELECT COUNT(*) FROM page_views WHERE address NOT LIKE '%.0'\").fetchone()[0])" "$db"
 echo "== server peak RSS"
 grep -E "VmHWM|VmRSS" "/proc/$server/status"

@@ -112,13 +112,15 @@ async fn bounded_and_logged(request: Request, next: axum::middleware::Next) -> R
         )
         .into_response(),
     };
-    tracing::info!(
-        method = %method,
-        route = %route,
-        status = response.status().as_u16(),
-        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
-        "request"
-    );
+    let status = response.status().as_u16();
+    let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    // Page views are the one firehose: one taken is logged only at debug
+    // level; one refused, like every other request, at info.
+    if route == "/collect" && status < 400 {
+        tracing::debug!(method = %method, route = %route, status, micros, "request");
+    } else {
+        tracing::info!(method = %method, route = %route, status, micros, "request");
+    }
     response
 }
 

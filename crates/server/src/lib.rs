@@ -119,15 +119,23 @@ pub fn router(app: Arc<App>) -> (axum::Router, utoipa::openapi::OpenApi) {
 
 /// Logs as JSON lines on stderr, at the level `TILLIT_LOG` names (an
 /// `EnvFilter`, default `info`). Log lines name routes by their
-/// template and carry no personal data.
-pub fn init_logging() {
+/// template and carry no personal data. Lines are written by a thread of
+/// their own, so that no request waits for stderr; keep the returned
+/// guard until the end, when it writes what is left.
+#[must_use = "dropping the guard stops the log"]
+pub fn init_logging() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("TILLIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        // Under a flood, a line is dropped rather than a request slowed.
+        .lossy(true)
+        .finish(std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .try_init();
+    guard
 }
 
 /// Serves `app` on `listener` until Ctrl-C or SIGTERM, then lets the

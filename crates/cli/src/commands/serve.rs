@@ -45,7 +45,7 @@ pub struct Args {
 
 pub fn run(cx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let policy = cx.policy()?;
-    tillit_server::init_logging();
+    let _log = tillit_server::init_logging();
     let mut app = tillit_server::App::new(policy, &cx.db, at::zone()?)?;
     app.trust_proxies(a.trusted_proxies);
     if let Some(dir) = a.site {
