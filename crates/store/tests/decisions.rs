@@ -379,6 +379,8 @@ fn a_ledger_from_before_decision_facts_gets_them_on_open(db: &TestDb) {
     // As a ledger written before schema version 2 was.
     db.tamper("DROP TABLE requests");
     db.tamper("DROP TABLE tokens");
+    db.tamper("DROP TABLE page_views");
+    db.tamper("DROP TABLE visitor_salts");
     db.tamper("DROP TABLE decision_facts");
     db.tamper("ALTER TABLE subjects DROP COLUMN erased_at");
     db.tamper("ALTER TABLE records DROP COLUMN handled_at");
