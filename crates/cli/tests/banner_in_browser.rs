@@ -24,7 +24,6 @@ mod http;
 mod store_support;
 mod support;
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,22 +31,7 @@ use headless_chrome::protocol::cdp::Page;
 use headless_chrome::{Browser, LaunchOptions, Tab};
 use http::Server;
 use store_support::TestDb;
-use support::Ledger;
-
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join(name))
-                    .find(|p| p.is_file())
-            })
-        })
-}
+use support::{Ledger, chromium};
 
 fn views(db: &TestDb) -> i64 {
     db.scalar("SELECT COUNT(*) FROM page_views")

@@ -4,23 +4,12 @@
 //! browser skips the test with a message; in CI (`CI=true`) it fails.
 #![allow(clippy::panic, clippy::indexing_slicing, reason = "tests fail loudly")]
 
-use std::path::{Path, PathBuf};
+mod support;
+
+use std::path::Path;
 use std::process::Command;
 
-fn chromium() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    ["chromium", "chromium-browser", "google-chrome"]
-        .iter()
-        .find_map(|name| {
-            std::env::var_os("PATH").and_then(|paths| {
-                std::env::split_paths(&paths)
-                    .map(|d| d.join(name))
-                    .find(|p| p.is_file())
-            })
-        })
-}
+use support::chromium;
 
 fn headless(browser: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
     Command::new(browser)

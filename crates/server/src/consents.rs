@@ -44,15 +44,21 @@ impl ConsentWriter {
     }
 }
 
-fn write_groups(ledger: &mut Ledger, waiting: &mpsc::Receiver<Job>) {
-    while let Ok(first) = waiting.recv() {
-        let mut group = vec![first];
-        while group.len() < GROUP {
-            match waiting.try_recv() {
-                Ok(job) => group.push(job),
-                Err(_) => break,
-            }
+/// The next group: the first item to come, and every one waiting behind
+/// it, up to `most`; `None` once every sender is gone.
+pub(crate) fn next_group<T>(waiting: &mpsc::Receiver<T>, most: usize) -> Option<Vec<T>> {
+    let mut group = vec![waiting.recv().ok()?];
+    while group.len() < most {
+        match waiting.try_recv() {
+            Ok(item) => group.push(item),
+            Err(_) => break,
         }
+    }
+    Some(group)
+}
+
+fn write_groups(ledger: &mut Ledger, waiting: &mpsc::Receiver<Job>) {
+    while let Some(group) = next_group(waiting, GROUP) {
         let (changes, answers): (Vec<ConsentChange>, Vec<_>) = group.into_iter().unzip();
         // A refused change (an unknown or erased subject) writes nothing
         // and leaves the transaction as it was; the rest commit.

@@ -125,14 +125,7 @@ impl Site {
 
 /// Writes page views as they come, all that wait in one transaction.
 fn write_views(ledger: &mut Ledger, waiting: &Receiver<Visit>) {
-    while let Ok(first) = waiting.recv() {
-        let mut group = vec![first];
-        while group.len() < GROUP {
-            match waiting.try_recv() {
-                Ok(v) => group.push(v),
-                Err(_) => break,
-            }
-        }
+    while let Some(group) = crate::consents::next_group(waiting, GROUP) {
         let at = group.last().map_or_else(jiff::Timestamp::now, |v| v.at);
         if let Err(e) = ledger.write(at, |w| w.add_page_views(&group)) {
             tracing::error!(error = %e, views = group.len(), "page views lost");

@@ -49,6 +49,25 @@ pub struct Answered {
     pub report: Option<AccessReport>,
 }
 
+impl Answered {
+    fn closed(
+        request: i64,
+        kind: Right,
+        outcome: &'static str,
+        response: serde_json::Value,
+        digest: String,
+    ) -> Answered {
+        Answered {
+            request,
+            kind,
+            outcome,
+            response,
+            digest,
+            report: None,
+        }
+    }
+}
+
 /// Carries out the right request `id` asks for, at `at`, and closes the
 /// case with the response. Refuses, changing nothing, a case that is
 /// closed, not verified, or lacks a particular its right needs.
@@ -65,14 +84,7 @@ pub fn answer(
         SubjectId::parse(&case.subject).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let kind = case.kind;
     let p = particulars;
-    let done = |outcome, response, digest| Answered {
-        request: id,
-        kind,
-        outcome,
-        response,
-        digest,
-        report: None,
-    };
+    let done = |outcome, response, digest| Answered::closed(id, kind, outcome, response, digest);
     match kind {
         Right::Access | Right::Portability => {
             // Refuse before reading anything if the case may not be
@@ -244,14 +256,7 @@ fn close_with<T>(
         let digest = w.close_request(id, outcome, &response)?;
         Ok((outcome, response, digest))
     })?;
-    Ok(Answered {
-        request: id,
-        kind,
-        outcome,
-        response,
-        digest,
-        report: None,
-    })
+    Ok(Answered::closed(id, kind, outcome, response, digest))
 }
 
 fn erasure_response(
