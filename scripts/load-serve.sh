@@ -4,15 +4,18 @@
 #
 #   decisions   POST /v1/decisions, one decision each, random subjects
 #   batch       POST /v1/decisions/batch, 10,000 decisions each
-#   consents    POST /v1/subjects/{id}/consents, durable writes (each its
-#               own transaction with its audit entry, synced)
+#   consents    POST /v1/subjects/{id}/consents, durable writes: each with
+#               its audit entry, committed and synced before it is answered
+#               (callers waiting together share a commit); afterwards every
+#               acknowledged write is counted in the ledger
 #   collect     POST /collect from 1,000 consenting visitors, random
 #               client addresses (X-Forwarded-For from a trusted proxy),
 #               TILLIT_LOAD_VIEWS page views per call (default 10; 1 for
 #               one view per call): page views ingested into SQLite per
-#               second, counted in the ledger once the writer caught up
+#               second, counted in the ledger once the writer caught up;
+#               calls the full queue turned away (503) are counted apart
 #
-# and the server's peak RSS (VmHWM) after all three.
+# and the server's peak RSS (VmHWM) after all four.
 #
 #   scripts/load-serve.sh                         # 100,000-subject demo ledger
 #   TILLIT_LOAD_SUBJECTS=10000 TILLIT_LOAD_SECONDS=5 scripts/load-serve.sh
@@ -87,6 +90,9 @@ request = function()
   local body = '{"purpose":"marketing","given":' .. given .. ',"channel":"web"}'
   return wrk.format(nil, string.format("/v1/subjects/c-%06d/consents", math.random(1, $subjects)), nil, body)
 end
+done = function(summary, latency, requests)
+  io.write(string.format("answered: %d\n", summary.requests - summary.errors.status))
+end
 LUA
 
 base="http://127.0.0.1:$port"
@@ -96,8 +102,13 @@ grep VmHWM "/proc/$server/status"
 echo "== batch decisions (10,000 per request): 2 connections, ${seconds}s"
 wrk -t1 -c2 -d"${seconds}s" --latency -s "$work/batch.lua" "$base"
 grep VmHWM "/proc/$server/status"
+rows() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM ' + sys.argv[2]).fetchone()[0])" "$db" "$1"; }
+consents_before=$(rows consents)
 echo "== durable consent writes: $connections connections, ${seconds}s"
-wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/consent.lua" "$base"
+wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/consent.lua" "$base" | tee "$work/consent.out"
+# Every write acknowledged (201) is in the ledger once the run is over.
+python3 -c "import sys; a, w = int(sys.argv[1]), int(sys.argv[2]) - int(sys.argv[3]); print(f'consent writes acknowledged: {a}, in the ledger: {w}' + ('' if w >= a else ' (LOST WRITES)'))" \
+    "$(sed -n 's/^answered: //p' "$work/consent.out")" "$(rows consents)" "$consents_before"
 views=${TILLIT_LOAD_VIEWS:-10}
 python3 - "$base" "$work/visitors.lua" <<'PY'
 import json, sys, urllib.request
@@ -140,8 +151,12 @@ request = function()
   n = n % #made + 1
   return made[n]
 end
+done = function(summary, latency, requests)
+  io.write(string.format("calls taken: %d, turned away (queue full): %d\n",
+    summary.requests - summary.errors.status, summary.errors.status))
+end
 LUA
-count() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('SELECT COUNT(*) FROM page_views').fetchone()[0])" "$db"; }
+count() { rows page_views; }
 before=$(count)
 echo "== page views: $connections connections, $views per call, ${seconds}s"
 started=$(date +%s.%N)
