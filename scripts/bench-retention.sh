@@ -18,6 +18,7 @@
 #   TILLIT_BENCH_RUNS=5 TILLIT_BENCH_BACKENDS=sqlite scripts/bench-retention.sh
 #   TILLIT_BENCH_SUBJECTS=100000 scripts/bench-retention.sh   # a tenth the size
 #   TILLIT_BENCH_LAYOUT=clustered scripts/bench-retention.sh   # the due tenth are the first customers
+#   TILLIT_BIN=/tmp/base/tillit scripts/bench-retention.sh     # another build, same ledger
 #
 # By default the customers whose contract ended are every tenth one, so
 # their records are spread through the table (one due subject in every
@@ -45,8 +46,10 @@ pg=${TILLIT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
 at=2026-11-25
 export TILLIT_POLICY=examples/winston/policy.toml
 
-cargo build --release -q -p tillit
-tillit=$PWD/target/release/tillit
+# TILLIT_BIN runs another build (e.g. an earlier commit's) on the same
+# ledger, to compare.
+if [ -z "${TILLIT_BIN:-}" ]; then cargo build --release -q -p tillit; fi
+tillit=${TILLIT_BIN:-$PWD/target/release/tillit}
 mkdir -p target/bench-data
 
 suffix=""

@@ -38,6 +38,8 @@ pub struct Ledger {
     backend: Box<dyn Backend>,
     /// Caches of decision states that this ledger's writes keep current.
     caches: Vec<Arc<StateCache>>,
+    /// Where it was opened, to open another connection to it.
+    url: String,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -82,9 +84,20 @@ impl Ledger {
         let mut ledger = Ledger {
             backend,
             caches: Vec::new(),
+            url: url.to_owned(),
         };
         ledger.build_decision_facts()?;
         Ok(ledger)
+    }
+
+    /// Another connection to the same ledger, for reading while this one
+    /// writes; `None` for an in-memory SQLite database, which a second
+    /// connection would not share.
+    pub(crate) fn reopen(&self) -> Result<Option<Ledger>, StoreError> {
+        match Location::parse(&self.url)? {
+            Location::Sqlite(path) if path.as_os_str() == ":memory:" => Ok(None),
+            _ => Ledger::open(&self.url).map(Some),
+        }
     }
 
     /// Builds the decision facts of a ledger migrated from before they

@@ -33,6 +33,7 @@ on_both_backends!(
     plan_equals_sweep_on_a_generated_company,
     erased_bytes_are_gone_from_the_files,
     a_subject_with_nothing_left_is_erased_and_stays_erased,
+    a_sweep_over_many_groups_of_subjects_does_what_its_plan_says,
 );
 
 fn stockholm() -> TimeZone {
@@ -569,65 +570,111 @@ fn plan_equals_sweep_on_a_generated_company(db: &TestDb) {
         "2027-03-01",
         "2031-01-01",
     ] {
-        let at = t(day);
-        let (summary_plan, due) = retention::plan(&mut ledger, &schedule, at, at, false).unwrap();
-        let plan: BTreeMap<i64, Action> = due
-            .iter()
-            .map(|s| (s.record, s.retention.due_at(at).unwrap().action))
-            .collect();
-        assert_eq!(summary_plan.total_due(), plan.len() as u64);
-        let before = states(db);
-        let summary = retention::sweep(
-            &mut ledger,
-            &schedule,
-            SweepOptions {
-                at,
-                batch: 50,
-                dry_run: false,
-                purge: false,
-            },
-            &mut |_, _| {},
-        )
-        .unwrap();
-        let after = states(db);
-        let changed: BTreeMap<i64, Action> = after
-            .iter()
-            .filter(|(id, state)| before.get(id) != Some(state))
-            .map(|(id, state)| {
-                let action = match state.as_str() {
-                    "erased" => Action::Erase,
-                    "anonymised" => Action::Anonymise,
-                    other => panic!("record {id} became {other}"),
-                };
-                (*id, action)
-            })
-            .collect();
-        assert_eq!(
-            changed, plan,
-            "what the sweep at {day} did is what its plan said"
-        );
-        assert_eq!(summary.total_handled(), plan.len() as u64);
-        assert_eq!(summary.skipped, 0);
-        total += plan.len();
-        // Run again: nothing left.
-        let again = retention::sweep(
-            &mut ledger,
-            &schedule,
-            SweepOptions {
-                at,
-                batch: 50,
-                dry_run: false,
-                purge: false,
-            },
-            &mut |_, _| {},
-        )
-        .unwrap();
-        assert_eq!(again.due, 0, "a second sweep at {day} finds nothing");
+        total += sweep_does_what_its_plan_says(db, &mut ledger, &schedule, t(day), 50);
     }
     assert!(
         total > 300,
         "the company's history should bring much due, got {total}"
     );
+    let v = ledger.verify_audit(&mut |_| {}).unwrap();
+    assert_eq!(v.broken, None);
+}
+
+/// Sweeps at `at` and asserts that the records whose state changed are
+/// exactly those the plan at `at` named, with its actions, and that a
+/// second sweep finds nothing; how many the plan named.
+fn sweep_does_what_its_plan_says(
+    db: &TestDb,
+    ledger: &mut tillit_store::Ledger,
+    schedule: &Schedule<'_>,
+    at: Timestamp,
+    batch: usize,
+) -> usize {
+    let (summary_plan, due) = retention::plan(ledger, schedule, at, at, false).unwrap();
+    let plan: BTreeMap<i64, Action> = due
+        .iter()
+        .map(|s| (s.record, s.retention.due_at(at).unwrap().action))
+        .collect();
+    assert_eq!(summary_plan.total_due(), plan.len() as u64);
+    let before = states(db);
+    let summary = retention::sweep(
+        ledger,
+        schedule,
+        SweepOptions {
+            at,
+            batch,
+            dry_run: false,
+            purge: false,
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let after = states(db);
+    let changed: BTreeMap<i64, Action> = after
+        .iter()
+        .filter(|(id, state)| before.get(id) != Some(state))
+        .map(|(id, state)| {
+            let action = match state.as_str() {
+                "erased" => Action::Erase,
+                "anonymised" => Action::Anonymise,
+                other => panic!("record {id} became {other}"),
+            };
+            (*id, action)
+        })
+        .collect();
+    assert_eq!(
+        changed, plan,
+        "what the sweep at {at} did is what its plan said"
+    );
+    assert_eq!(summary.total_handled(), plan.len() as u64);
+    assert_eq!(summary.skipped, 0);
+    // Run again: nothing left.
+    let again = retention::sweep(
+        ledger,
+        schedule,
+        SweepOptions {
+            at,
+            batch,
+            dry_run: false,
+            purge: false,
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(again.due, 0, "a second sweep at {at} finds nothing");
+    plan.len()
+}
+
+/// The sweep writes while its plan is judged, a group of 1,024 subjects
+/// handed over at a time; over many groups it still does exactly what
+/// the plan says.
+fn a_sweep_over_many_groups_of_subjects_does_what_its_plan_says(db: &TestDb) {
+    let policy = policy();
+    let mut ledger = db.open();
+    demo::generate(
+        &mut ledger,
+        &policy,
+        &demo::Spec {
+            subjects: 1500,
+            seed: 11,
+            until: "2026-11-01T12:00:00+01:00[Europe/Stockholm]"
+                .parse()
+                .unwrap(),
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let schedule = Schedule::new(&policy, stockholm());
+    let at = t("2031-01-01");
+    let (_, due) = retention::plan(&mut ledger, &schedule, at, at, false).unwrap();
+    let subjects: std::collections::BTreeSet<&str> =
+        due.iter().filter_map(|s| s.subject.as_deref()).collect();
+    assert!(
+        subjects.len() > 1024,
+        "more subjects due than one group holds, got {}",
+        subjects.len()
+    );
+    sweep_does_what_its_plan_says(db, &mut ledger, &schedule, at, 700);
     let v = ledger.verify_audit(&mut |_| {}).unwrap();
     assert_eq!(v.broken, None);
 }
