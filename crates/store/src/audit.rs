@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
-use crate::sql::{Sql, Value};
+use crate::sql::{Sql, VALUES_ROWS, Value, values_rows};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -112,6 +112,53 @@ impl Cursor {
         self.hash = hash;
         self.moved = true;
         Ok(seq)
+    }
+
+    /// Appends `entries` (action, subject, detail) in order, the same
+    /// entries [`Cursor::append`] would write one by one, but
+    /// [`VALUES_ROWS`] to a statement.
+    pub(crate) fn append_all(
+        &mut self,
+        sql: &mut dyn Sql,
+        at: i64,
+        entries: &[(&str, Option<&str>, serde_json::Value)],
+    ) -> Result<(), StoreError> {
+        static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let full = FULL.get_or_init(|| {
+            format!(
+                "INSERT INTO audit (seq, at, action, subject, detail, prev_hash, hash) VALUES {}",
+                values_rows(7, VALUES_ROWS)
+            )
+        });
+        let mut chunks = entries.chunks_exact(VALUES_ROWS);
+        for chunk in &mut chunks {
+            let (mut seq, mut hash) = (self.seq, self.hash.clone());
+            let mut params = Vec::with_capacity(7 * VALUES_ROWS);
+            for (action, subject, detail) in chunk {
+                seq += 1;
+                let detail = detail.to_string();
+                let next = entry_hash(&hash, seq, at, action, *subject, &detail);
+                params.extend([
+                    seq.into(),
+                    at.into(),
+                    (*action).into(),
+                    (*subject).into(),
+                    detail.into(),
+                    Value::Text(std::mem::replace(&mut hash, next.clone())),
+                    next.into(),
+                ]);
+            }
+            sql.execute(full, &params)?;
+            // Moved only once the rows are in: a refused statement leaves
+            // the cursor where the transaction is.
+            self.seq = seq;
+            self.hash = hash;
+            self.moved = true;
+        }
+        for (action, subject, detail) in chunks.remainder() {
+            self.append(sql, at, action, *subject, detail)?;
+        }
+        Ok(())
     }
 
     /// Writes the new head; call last in the transaction.

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use tillit_core::decide::{Decision, Request, Rules, SubjectState};
 use tillit_core::identity::SubjectId;
 
-use crate::sql::{IN_SLOTS, Sql, Value, padded, slots};
+use crate::sql::{IN_SLOTS, Sql, VALUES_ROWS, Value, padded, slots, values_rows};
 use crate::{Ledger, StoreError};
 
 /// The end of a subject's list of requests in a scan.
@@ -734,13 +734,47 @@ pub(crate) fn refresh(sql: &mut dyn Sql, subjects: &[SubjectId]) -> Result<(), S
             .collect()
     };
     let facts = facts_from_tables(sql, &unique)?;
+    let mut rows = Vec::with_capacity(unique.len());
+    let mut gone = Vec::new();
     for id in unique {
         match facts.get(id) {
-            Some(f) => store(sql, id, f)?,
-            None => {
+            Some(f) => rows.push((id, encode(f)?)),
+            None => gone.push(id),
+        }
+    }
+    store(sql, rows)?;
+    let [_, delete] = statements();
+    for chunk in gone.chunks(CHUNK) {
+        let params = padded(chunk.iter().map(|id| Value::from(*id)).collect(), CHUNK);
+        sql.execute(delete, &params)?;
+    }
+    Ok(())
+}
+
+fn encode(facts: &Facts) -> Result<String, StoreError> {
+    serde_json::to_string(facts)
+        .map_err(|e| StoreError::Corrupt(format!("cannot encode decision facts: {e}")))
+}
+
+/// Writes subjects' facts rows (each subject once), [`VALUES_ROWS`] to a
+/// statement.
+fn store(sql: &mut dyn Sql, rows: Vec<(&str, String)>) -> Result<(), StoreError> {
+    let [upsert, _] = statements();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Value> = rows
+            .by_ref()
+            .take(VALUES_ROWS)
+            .flat_map(|(id, text)| [Value::from(id), Value::Text(text)])
+            .collect();
+        if chunk.len() == 2 * VALUES_ROWS {
+            sql.execute(upsert, &chunk)?;
+        } else {
+            for pair in chunk.chunks_exact(2) {
                 sql.execute(
-                    "DELETE FROM decision_facts WHERE subject_id = $1",
-                    &[id.into()],
+                    "INSERT INTO decision_facts (subject_id, facts) VALUES ($1, $2)
+                     ON CONFLICT (subject_id) DO UPDATE SET facts = excluded.facts",
+                    pair,
                 )?;
             }
         }
@@ -748,15 +782,22 @@ pub(crate) fn refresh(sql: &mut dyn Sql, subjects: &[SubjectId]) -> Result<(), S
     Ok(())
 }
 
-fn store(sql: &mut dyn Sql, id: &str, facts: &Facts) -> Result<(), StoreError> {
-    let text = serde_json::to_string(facts)
-        .map_err(|e| StoreError::Corrupt(format!("cannot encode decision facts: {e}")))?;
-    sql.execute(
-        "INSERT INTO decision_facts (subject_id, facts) VALUES ($1, $2)
-         ON CONFLICT (subject_id) DO UPDATE SET facts = excluded.facts",
-        &[id.into(), text.into()],
-    )?;
-    Ok(())
+/// A full chunk's upsert of facts rows, and a chunk's delete.
+fn statements() -> &'static [String; 2] {
+    static TEXT: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    TEXT.get_or_init(|| {
+        [
+            format!(
+                "INSERT INTO decision_facts (subject_id, facts) VALUES {}
+                 ON CONFLICT (subject_id) DO UPDATE SET facts = excluded.facts",
+                values_rows(2, VALUES_ROWS)
+            ),
+            format!(
+                "DELETE FROM decision_facts WHERE subject_id IN ({})",
+                slots(1, CHUNK)
+            ),
+        ]
+    })
 }
 
 /// Builds the facts no row holds yet (a ledger migrated from before they

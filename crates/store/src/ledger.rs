@@ -682,11 +682,13 @@ impl Writer<'_> {
             let mut with_at = vec![self.at.into()];
             with_at.extend(gone_params);
             self.sql.execute(mark, &with_at)?;
-            for (id, pseudonym) in gone {
-                self.changed.push(parse_subject(&id)?);
-                self.audit("subject-erased", Some(&pseudonym), &json!({}))?;
-                erased += 1;
+            let mut entries = Vec::with_capacity(gone.len());
+            for (id, pseudonym) in &gone {
+                self.changed.push(parse_subject(id)?);
+                entries.push(("subject-erased", Some(pseudonym.as_str()), json!({})));
             }
+            self.cursor.append_all(self.sql, self.at, &entries)?;
+            erased += gone.len() as u64;
         }
         Ok(erased)
     }

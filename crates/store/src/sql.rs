@@ -59,6 +59,19 @@ pub(crate) fn slots(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// Rows one multi-row `INSERT` writes: a batch of single-row inserts is
+/// one round trip a [`VALUES_ROWS`] rows instead of one a row.
+pub(crate) const VALUES_ROWS: usize = 64;
+
+/// `($1, $2), ($3, $4), …`: `rows` rows of `columns` parameter slots, for
+/// a multi-row `VALUES` list.
+pub(crate) fn values_rows(columns: usize, rows: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", slots(1 + r * columns, columns)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `values` padded to `n` with the last, for a statement with a fixed
 /// number of `IN` slots (a repeated value changes nothing in an `IN`).
 pub(crate) fn padded(mut values: Vec<Value>, n: usize) -> Vec<Value> {

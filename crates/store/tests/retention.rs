@@ -34,6 +34,7 @@ on_both_backends!(
     erased_bytes_are_gone_from_the_files,
     a_subject_with_nothing_left_is_erased_and_stays_erased,
     a_sweep_over_many_groups_of_subjects_does_what_its_plan_says,
+    a_sweep_that_erases_many_subjects_at_once_keeps_the_chain_and_the_facts,
 );
 
 fn stockholm() -> TimeZone {
@@ -677,6 +678,76 @@ fn a_sweep_over_many_groups_of_subjects_does_what_its_plan_says(db: &TestDb) {
     sweep_does_what_its_plan_says(db, &mut ledger, &schedule, at, 700);
     let v = ledger.verify_audit(&mut |_| {}).unwrap();
     assert_eq!(v.broken, None);
+}
+
+/// One batch that erases more subjects than one multi-row statement
+/// writes (64 audit entries, 64 facts rows): the chain still verifies,
+/// every erased subject has its entry, and every facts row says what its
+/// tables say.
+fn a_sweep_that_erases_many_subjects_at_once_keeps_the_chain_and_the_facts(db: &TestDb) {
+    let policy = policy();
+    let mut ledger = db.open();
+    let n = 150;
+    ledger
+        .write(t("2021-01-01"), |w| {
+            for i in 0..n {
+                let id = sid(&format!("former-{i}"));
+                w.add_subject(&NewSubject {
+                    id: id.clone(),
+                    identifiers: Vec::new(),
+                })?;
+                for (kind, day) in [
+                    ("contract-start", "2021-01-01"),
+                    ("contract-end", "2022-01-01"),
+                ] {
+                    w.add_event(&NewEvent::new(&policy, id.clone(), kind, "K-1", t(day))?)?;
+                }
+                let r = NewRecord::new(
+                    &policy,
+                    RecordRequest {
+                        subject: id,
+                        category: "customer",
+                        kind: "contact",
+                        source: "subject",
+                        register: None,
+                        reference: None,
+                        accounting: false,
+                        payload: Some(serde_json::json!({ "name": format!("Kund {i}") })),
+                        collected_at: t("2021-01-01").to_zoned_datetime(stockholm()),
+                    },
+                )?;
+                w.add_record(&r)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let schedule = Schedule::new(&policy, stockholm());
+    let before = ledger.verify_audit(&mut |_| {}).unwrap().entries;
+    let summary = retention::sweep(
+        &mut ledger,
+        &schedule,
+        SweepOptions {
+            at: t("2026-11-25"),
+            batch: 10_000,
+            dry_run: false,
+            purge: false,
+        },
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(summary.total_handled(), n);
+    assert_eq!(summary.subjects_erased, n);
+    let v = ledger.verify_audit(&mut |_| {}).unwrap();
+    assert_eq!(v.broken, None);
+    assert_eq!(
+        v.entries,
+        before + 1 + n,
+        "one entry naming the records, one per erased subject"
+    );
+    assert_eq!(
+        tillit_store::decisions::stale_facts(&mut ledger).unwrap(),
+        Vec::<String>::new()
+    );
 }
 
 /// Every byte of the database's files (SQLite: the file and its log), or
