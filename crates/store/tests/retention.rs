@@ -50,6 +50,25 @@ fn t(day: &str) -> Timestamp {
         .timestamp()
 }
 
+/// A generated company of `subjects` with its history up to 2026-11-01.
+fn company(db: &TestDb, policy: &Policy, subjects: u64, seed: u64) -> Ledger {
+    let mut ledger = db.open();
+    demo::generate(
+        &mut ledger,
+        policy,
+        &demo::Spec {
+            subjects,
+            seed,
+            until: "2026-11-01T12:00:00+01:00[Europe/Stockholm]"
+                .parse()
+                .unwrap(),
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    ledger
+}
+
 fn sid(s: &str) -> SubjectId {
     SubjectId::parse(s).unwrap()
 }
@@ -463,20 +482,7 @@ fn scenarios_fall_due_on_the_right_day(db: &TestDb) {
 /// history and looking ahead from them.
 fn reading_what_may_be_due_finds_what_judging_everything_finds(db: &TestDb) {
     let policy = policy();
-    let mut ledger = db.open();
-    demo::generate(
-        &mut ledger,
-        &policy,
-        &demo::Spec {
-            subjects: 250,
-            seed: 11,
-            until: "2026-11-01T12:00:00+01:00[Europe/Stockholm]"
-                .parse()
-                .unwrap(),
-        },
-        &mut |_| {},
-    )
-    .unwrap();
+    let mut ledger = company(db, &policy, 250, 11);
     let schedule = Schedule::new(&policy, stockholm());
     let listed = |ledger: &mut Ledger, at: Timestamp, until: Timestamp, all: bool| {
         let (plan, due) = retention::plan(ledger, &schedule, at, until, all).unwrap();
@@ -548,20 +554,7 @@ fn states(db: &TestDb) -> BTreeMap<i64, String> {
 
 fn plan_equals_sweep_on_a_generated_company(db: &TestDb) {
     let policy = policy();
-    let mut ledger = db.open();
-    demo::generate(
-        &mut ledger,
-        &policy,
-        &demo::Spec {
-            subjects: 300,
-            seed: 7,
-            until: "2026-11-01T12:00:00+01:00[Europe/Stockholm]"
-                .parse()
-                .unwrap(),
-        },
-        &mut |_| {},
-    )
-    .unwrap();
+    let mut ledger = company(db, &policy, 300, 7);
     let schedule = Schedule::new(&policy, stockholm());
     let mut total = 0;
     for day in [
@@ -597,19 +590,14 @@ fn sweep_does_what_its_plan_says(
         .map(|s| (s.record, s.retention.due_at(at).unwrap().action))
         .collect();
     assert_eq!(summary_plan.total_due(), plan.len() as u64);
+    let options = SweepOptions {
+        at,
+        batch,
+        dry_run: false,
+        purge: false,
+    };
     let before = states(db);
-    let summary = retention::sweep(
-        ledger,
-        schedule,
-        SweepOptions {
-            at,
-            batch,
-            dry_run: false,
-            purge: false,
-        },
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let summary = retention::sweep(ledger, schedule, options, &mut |_, _| {}).unwrap();
     let after = states(db);
     let changed: BTreeMap<i64, Action> = after
         .iter()
@@ -630,18 +618,7 @@ fn sweep_does_what_its_plan_says(
     assert_eq!(summary.total_handled(), plan.len() as u64);
     assert_eq!(summary.skipped, 0);
     // Run again: nothing left.
-    let again = retention::sweep(
-        ledger,
-        schedule,
-        SweepOptions {
-            at,
-            batch,
-            dry_run: false,
-            purge: false,
-        },
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let again = retention::sweep(ledger, schedule, options, &mut |_, _| {}).unwrap();
     assert_eq!(again.due, 0, "a second sweep at {at} finds nothing");
     plan.len()
 }
@@ -651,20 +628,7 @@ fn sweep_does_what_its_plan_says(
 /// the plan says.
 fn a_sweep_over_many_groups_of_subjects_does_what_its_plan_says(db: &TestDb) {
     let policy = policy();
-    let mut ledger = db.open();
-    demo::generate(
-        &mut ledger,
-        &policy,
-        &demo::Spec {
-            subjects: 1500,
-            seed: 11,
-            until: "2026-11-01T12:00:00+01:00[Europe/Stockholm]"
-                .parse()
-                .unwrap(),
-        },
-        &mut |_| {},
-    )
-    .unwrap();
+    let mut ledger = company(db, &policy, 1500, 11);
     let schedule = Schedule::new(&policy, stockholm());
     let at = t("2031-01-01");
     let (_, due) = retention::plan(&mut ledger, &schedule, at, at, false).unwrap();
