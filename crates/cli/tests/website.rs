@@ -143,6 +143,16 @@ fn a_page_view_is_kept_only_with_consent_and_masked(db: &TestDb) {
     );
     assert_eq!(channels, 1);
     assert!(l.ok_on(&db.url(), &["audit", "verify"]).contains("intact"));
+    // The operator sees what became of the views: three kept; five
+    // dropped (refused, no cookie, an unknown visitor, GPC, withdrawn).
+    let metrics = server.get("/metrics", &[]).body;
+    for line in [
+        r#"tillit_page_views_total{outcome="kept"} 3"#,
+        r#"tillit_page_views_total{outcome="dropped"} 5"#,
+        r#"tillit_page_views_total{outcome="turned-away"} 0"#,
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in {metrics}");
+    }
 }
 
 fn statistics_leave_out_cells_with_few_visitors(db: &TestDb) {

@@ -173,6 +173,11 @@ pub struct Metrics {
     allowed: std::sync::atomic::AtomicU64,
     denied: std::sync::atomic::AtomicU64,
     consents: std::sync::atomic::AtomicU64,
+    /// Page views by outcome: queued to be kept; dropped (no consent, or
+    /// the decision denied); turned away (the queue was full).
+    pub(crate) views_kept: std::sync::atomic::AtomicU64,
+    pub(crate) views_dropped: std::sync::atomic::AtomicU64,
+    pub(crate) views_turned_away: std::sync::atomic::AtomicU64,
 }
 
 impl Metrics {
@@ -886,11 +891,19 @@ async fn metrics(State(app): State<Arc<App>>) -> Response {
          tillit_consent_changes_total {}\n\
          # HELP tillit_cached_subjects Subjects' decision states held in memory.\n\
          # TYPE tillit_cached_subjects gauge\n\
-         tillit_cached_subjects {}\n",
+         tillit_cached_subjects {}\n\
+         # HELP tillit_page_views_total Page views sent to /collect, by outcome: kept, dropped (no consent), turned away (the writer's queue was full).\n\
+         # TYPE tillit_page_views_total counter\n\
+         tillit_page_views_total{{outcome=\"kept\"}} {}\n\
+         tillit_page_views_total{{outcome=\"dropped\"}} {}\n\
+         tillit_page_views_total{{outcome=\"turned-away\"}} {}\n",
         m.allowed.load(Relaxed),
         m.denied.load(Relaxed),
         m.consents.load(Relaxed),
         app.decider.cache().len(),
+        m.views_kept.load(Relaxed),
+        m.views_dropped.load(Relaxed),
+        m.views_turned_away.load(Relaxed),
     );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -15,6 +15,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 
 use axum::extract::{ConnectInfo, State};
@@ -473,9 +474,15 @@ pub async fn collect(
             .map_err(Problem::bad_request)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let dropped = || {
+        app.metrics
+            .views_dropped
+            .fetch_add(views.len() as u64, Relaxed);
+        Ok(StatusCode::NO_CONTENT)
+    };
     let (Some(visitor), Some((role, purpose, category))) = (visitor(&headers), &app.site.collect)
     else {
-        return Ok(StatusCode::NO_CONTENT);
+        return dropped();
     };
     let at = jiff::Timestamp::now();
     let rules = app.decider.rules();
@@ -489,7 +496,7 @@ pub async fn collect(
         }
     };
     if !d.allowed {
-        return Ok(StatusCode::NO_CONTENT);
+        return dropped();
     }
     let signal = gpc(&headers) || beacons.iter().any(|b| b.gpc);
     if signal && d.basis == Some(LegalBasis::Consent) {
@@ -497,11 +504,12 @@ pub async fn collect(
         let channel =
             blocking(move || Ok(held.ledgers.with(|l| l.last_consent_channel(&v, &p))?)).await?;
         if channel.as_deref() != Some("web-gpc") {
-            return Ok(StatusCode::NO_CONTENT);
+            return dropped();
         }
     }
     let day = at.to_zoned_datetime(app.tz.clone()).date();
-    for view in views {
+    let total = views.len() as u64;
+    for (sent, view) in (0..).zip(views) {
         let visit = Visit {
             at,
             day,
@@ -510,8 +518,13 @@ pub async fn collect(
             visitor: visitor.clone(),
         };
         match app.site.views.try_send(visit) {
-            Ok(()) => {}
+            Ok(()) => {
+                app.metrics.views_kept.fetch_add(1, Relaxed);
+            }
             Err(TrySendError::Full(_)) => {
+                app.metrics
+                    .views_turned_away
+                    .fetch_add(total - sent, Relaxed);
                 return Err(Problem::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "busy",
