@@ -518,10 +518,9 @@ pub async fn collect(
             visitor: visitor.clone(),
         };
         match app.site.views.try_send(visit) {
-            Ok(()) => {
-                app.metrics.views_kept.fetch_add(1, Relaxed);
-            }
+            Ok(()) => {}
             Err(TrySendError::Full(_)) => {
+                app.metrics.views_kept.fetch_add(sent, Relaxed);
                 app.metrics
                     .views_turned_away
                     .fetch_add(total - sent, Relaxed);
@@ -537,6 +536,9 @@ pub async fn collect(
             }
         }
     }
+    // Counted once a call: one shared counter touched per view would
+    // cost the collector's two threads.
+    app.metrics.views_kept.fetch_add(total, Relaxed);
     Ok(StatusCode::NO_CONTENT)
 }
 
