@@ -10,7 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::StoreError;
-use crate::sql::{Sql, VALUES_ROWS, Value, values_rows};
+use crate::sql::{Sql, Value, insert_rows, insert_statements};
 
 /// The hash before the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -92,72 +92,48 @@ impl Cursor {
         subject: Option<&str>,
         detail: &serde_json::Value,
     ) -> Result<i64, StoreError> {
-        let seq = self.seq + 1;
-        let detail = detail.to_string();
-        let hash = entry_hash(&self.hash, seq, at, action, subject, &detail);
-        sql.execute(
-            "INSERT INTO audit (seq, at, action, subject, detail, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            &[
-                seq.into(),
-                at.into(),
-                action.into(),
-                subject.into(),
-                detail.into(),
-                Value::Text(std::mem::take(&mut self.hash)),
-                hash.clone().into(),
-            ],
-        )?;
-        self.seq = seq;
-        self.hash = hash;
-        self.moved = true;
-        Ok(seq)
+        self.append_all(sql, at, &[(action, subject, detail)])?;
+        Ok(self.seq)
     }
 
-    /// Appends `entries` (action, subject, detail) in order, the same
-    /// entries [`Cursor::append`] would write one by one, but
-    /// [`VALUES_ROWS`] to a statement.
+    /// Appends `entries` (action, subject, detail) in order, each hashed
+    /// on the one before, [`crate::sql::VALUES_ROWS`] to a statement.
     pub(crate) fn append_all(
         &mut self,
         sql: &mut dyn Sql,
         at: i64,
-        entries: &[(&str, Option<&str>, serde_json::Value)],
+        entries: &[(&str, Option<&str>, &serde_json::Value)],
     ) -> Result<(), StoreError> {
-        static FULL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let full = FULL.get_or_init(|| {
-            format!(
-                "INSERT INTO audit (seq, at, action, subject, detail, prev_hash, hash) VALUES {}",
-                values_rows(7, VALUES_ROWS)
+        static INSERT: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+        let insert = INSERT.get_or_init(|| {
+            insert_statements(
+                "INSERT INTO audit (seq, at, action, subject, detail, prev_hash, hash)",
+                7,
+                "",
             )
         });
-        let mut chunks = entries.chunks_exact(VALUES_ROWS);
-        for chunk in &mut chunks {
-            let (mut seq, mut hash) = (self.seq, self.hash.clone());
-            let mut params = Vec::with_capacity(7 * VALUES_ROWS);
-            for (action, subject, detail) in chunk {
-                seq += 1;
-                let detail = detail.to_string();
-                let next = entry_hash(&hash, seq, at, action, *subject, &detail);
-                params.extend([
-                    seq.into(),
-                    at.into(),
-                    (*action).into(),
-                    (*subject).into(),
-                    detail.into(),
-                    Value::Text(std::mem::replace(&mut hash, next.clone())),
-                    next.into(),
-                ]);
-            }
-            sql.execute(full, &params)?;
-            // Moved only once the rows are in: a refused statement leaves
-            // the cursor where the transaction is.
-            self.seq = seq;
-            self.hash = hash;
-            self.moved = true;
+        let (mut seq, mut hash) = (self.seq, self.hash.clone());
+        let mut values = Vec::with_capacity(7 * entries.len());
+        for (action, subject, detail) in entries {
+            seq += 1;
+            let detail = detail.to_string();
+            let next = entry_hash(&hash, seq, at, action, *subject, &detail);
+            values.extend([
+                seq.into(),
+                at.into(),
+                (*action).into(),
+                (*subject).into(),
+                detail.into(),
+                Value::Text(std::mem::replace(&mut hash, next.clone())),
+                next.into(),
+            ]);
         }
-        for (action, subject, detail) in chunks.remainder() {
-            self.append(sql, at, action, *subject, detail)?;
-        }
+        insert_rows(sql, insert, 7, &values)?;
+        // Moved only once the rows are in: a refused statement leaves
+        // the cursor where it was.
+        self.seq = seq;
+        self.hash = hash;
+        self.moved |= !entries.is_empty();
         Ok(())
     }
 

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use tillit_core::decide::{Decision, Request, Rules, SubjectState};
 use tillit_core::identity::SubjectId;
 
-use crate::sql::{IN_SLOTS, Sql, VALUES_ROWS, Value, padded, slots, values_rows};
+use crate::sql::{IN_SLOTS, Sql, Value, insert_rows, insert_statements, padded, slots};
 use crate::{Ledger, StoreError};
 
 /// The end of a subject's list of requests in a scan.
@@ -734,16 +734,16 @@ pub(crate) fn refresh(sql: &mut dyn Sql, subjects: &[SubjectId]) -> Result<(), S
             .collect()
     };
     let facts = facts_from_tables(sql, &unique)?;
-    let mut rows = Vec::with_capacity(unique.len());
+    let mut rows = Vec::with_capacity(2 * unique.len());
     let mut gone = Vec::new();
     for id in unique {
         match facts.get(id) {
-            Some(f) => rows.push((id, encode(f)?)),
+            Some(f) => rows.extend([Value::from(id), Value::Text(encode(f)?)]),
             None => gone.push(id),
         }
     }
-    store(sql, rows)?;
-    let [_, delete] = statements();
+    let (upsert, delete) = statements();
+    insert_rows(sql, upsert, 2, &rows)?;
     for chunk in gone.chunks(CHUNK) {
         let params = padded(chunk.iter().map(|id| Value::from(*id)).collect(), CHUNK);
         sql.execute(delete, &params)?;
@@ -756,47 +756,22 @@ fn encode(facts: &Facts) -> Result<String, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("cannot encode decision facts: {e}")))
 }
 
-/// Writes subjects' facts rows (each subject once), [`VALUES_ROWS`] to a
-/// statement.
-fn store(sql: &mut dyn Sql, rows: Vec<(&str, String)>) -> Result<(), StoreError> {
-    let [upsert, _] = statements();
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Value> = rows
-            .by_ref()
-            .take(VALUES_ROWS)
-            .flat_map(|(id, text)| [Value::from(id), Value::Text(text)])
-            .collect();
-        if chunk.len() == 2 * VALUES_ROWS {
-            sql.execute(upsert, &chunk)?;
-        } else {
-            for pair in chunk.chunks_exact(2) {
-                sql.execute(
-                    "INSERT INTO decision_facts (subject_id, facts) VALUES ($1, $2)
-                     ON CONFLICT (subject_id) DO UPDATE SET facts = excluded.facts",
-                    pair,
-                )?;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A full chunk's upsert of facts rows, and a chunk's delete.
-fn statements() -> &'static [String; 2] {
-    static TEXT: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+/// Facts rows written (one row and many, for [`insert_rows`]), and a
+/// chunk of them deleted.
+fn statements() -> &'static ([String; 2], String) {
+    static TEXT: std::sync::OnceLock<([String; 2], String)> = std::sync::OnceLock::new();
     TEXT.get_or_init(|| {
-        [
-            format!(
-                "INSERT INTO decision_facts (subject_id, facts) VALUES {}
-                 ON CONFLICT (subject_id) DO UPDATE SET facts = excluded.facts",
-                values_rows(2, VALUES_ROWS)
+        (
+            insert_statements(
+                "INSERT INTO decision_facts (subject_id, facts)",
+                2,
+                "ON CONFLICT (subject_id) DO UPDATE SET facts = excluded.facts",
             ),
             format!(
                 "DELETE FROM decision_facts WHERE subject_id IN ({})",
                 slots(1, CHUNK)
             ),
-        ]
+        )
     })
 }
 
@@ -807,11 +782,9 @@ pub(crate) fn build_missing(sql: &mut dyn Sql) -> Result<usize, StoreError> {
     collect_facts(sql, &ALL, &[], &mut all)?;
     let mut built = 0;
     for (id, facts) in &all {
-        let text = serde_json::to_string(facts)
-            .map_err(|e| StoreError::Corrupt(format!("cannot encode decision facts: {e}")))?;
         built += sql.execute(
             "UPDATE decision_facts SET facts = $2 WHERE subject_id = $1 AND facts IS NULL",
-            &[id.as_str().into(), text.into()],
+            &[id.as_str().into(), encode(facts)?.into()],
         )?;
     }
     Ok(usize::try_from(built).unwrap_or(usize::MAX))

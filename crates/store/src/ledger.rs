@@ -682,10 +682,11 @@ impl Writer<'_> {
             let mut with_at = vec![self.at.into()];
             with_at.extend(gone_params);
             self.sql.execute(mark, &with_at)?;
+            let nothing = json!({});
             let mut entries = Vec::with_capacity(gone.len());
             for (id, pseudonym) in &gone {
                 self.changed.push(parse_subject(id)?);
-                entries.push(("subject-erased", Some(pseudonym.as_str()), json!({})));
+                entries.push(("subject-erased", Some(pseudonym.as_str()), &nothing));
             }
             self.cursor.append_all(self.sql, self.at, &entries)?;
             erased += gone.len() as u64;

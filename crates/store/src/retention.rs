@@ -123,12 +123,12 @@ fn due_in<'p>(
     at: Timestamp,
     until: Timestamp,
 ) -> Result<Vec<Standing<'p>>, StoreError> {
+    // The groups come in record order.
     let mut due = Vec::new();
     due_by_group(sql, schedule, at, until, &mut |group| {
         due.extend(group);
         Ok(())
     })?;
-    due.sort_by_key(|s| s.record);
     Ok(due)
 }
 
@@ -550,6 +550,14 @@ impl SweepSummary {
         self.handled.values().flat_map(|m| m.values()).sum()
     }
 
+    /// `n` page views due under `rule`, erased (or to be).
+    fn page_views(&mut self, rule: &str, n: u64) {
+        self.due += n;
+        if n > 0 {
+            self.count(rule, Action::Erase, n);
+        }
+    }
+
     fn count(&mut self, rule: &str, action: Action, n: u64) {
         *self
             .handled
@@ -656,10 +664,7 @@ pub fn sweep<'p>(
     // PostgreSQL, whole months dropped) in one transaction.
     if let Some((rule, through)) = schedule.page_views_due(at) {
         let n = ledger.write(at, |w| w.erase_page_views(through, rule))?;
-        summary.due += n;
-        if n > 0 {
-            summary.count(rule, Action::Erase, n);
-        }
+        summary.page_views(rule, n);
     }
     summary.skipped = summary.due.saturating_sub(summary.total_handled());
     if options.purge && summary.total_handled() > 0 {
@@ -692,13 +697,8 @@ fn dry_run(
             )?
             .int(0)
         })?;
-        let n = u64::try_from(n).unwrap_or(0);
-        summary.due += n;
-        if n > 0 {
-            summary.count(rule, Action::Erase, n);
-        }
+        summary.page_views(rule, u64::try_from(n).unwrap_or(0));
     }
-    summary.skipped = summary.due.saturating_sub(summary.total_handled());
     Ok(summary)
 }
 

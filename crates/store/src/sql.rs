@@ -72,6 +72,35 @@ pub(crate) fn values_rows(columns: usize, rows: usize) -> String {
         .join(", ")
 }
 
+/// Inserts rows of `columns` values each (`values` holds them one after
+/// another): [`VALUES_ROWS`] rows a statement with `full`, the rest one
+/// by one with `one`. `full` and `one` are the same `INSERT` with
+/// [`values_rows`] of `VALUES_ROWS` rows and of one.
+pub(crate) fn insert_rows(
+    sql: &mut dyn Sql,
+    [one, full]: &'static [String; 2],
+    columns: usize,
+    values: &[Value],
+) -> Result<(), StoreError> {
+    for chunk in values.chunks(columns * VALUES_ROWS) {
+        if chunk.len() == columns * VALUES_ROWS {
+            sql.execute(full, chunk)?;
+        } else {
+            for row in chunk.chunks_exact(columns) {
+                sql.execute(one, row)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `INSERT`s of one row and of [`VALUES_ROWS`] rows, for
+/// [`insert_rows`]: `head` is the statement up to `VALUES`, `tail` what
+/// follows the list.
+pub(crate) fn insert_statements(head: &str, columns: usize, tail: &str) -> [String; 2] {
+    [1, VALUES_ROWS].map(|rows| format!("{head} VALUES {} {tail}", values_rows(columns, rows)))
+}
+
 /// `values` padded to `n` with the last, for a statement with a fixed
 /// number of `IN` slots (a repeated value changes nothing in an `IN`).
 pub(crate) fn padded(mut values: Vec<Value>, n: usize) -> Vec<Value> {
