@@ -82,7 +82,7 @@ fn april_policy() -> Policy {
 
 /// One subject's history, written through the ledger.
 struct Subject {
-    id: &'static str,
+    id: String,
     events: Vec<(&'static str, &'static str, &'static str)>,
     /// (label, kind, collected, reference)
     records: Vec<(
@@ -103,7 +103,7 @@ fn write(
 ) -> BTreeMap<(String, String), i64> {
     let mut ids = BTreeMap::new();
     for s in subjects {
-        let id = sid(s.id);
+        let id = sid(&s.id);
         ledger
             .write(t("2020-01-01"), |w| {
                 w.add_subject(&NewSubject {
@@ -137,7 +137,7 @@ fn write(
                         },
                     )?;
                     let record = w.add_record(&r)?;
-                    ids.insert((s.id.to_owned(), (*label).to_owned()), record);
+                    ids.insert((s.id.clone(), (*label).to_owned()), record);
                 }
                 Ok(())
             })
@@ -163,7 +163,7 @@ fn write(
 fn scenarios() -> Vec<Subject> {
     vec![
         Subject {
-            id: "month-end",
+            id: "month-end".into(),
             events: vec![
                 ("contract-start", "K-1", "2021-01-15"),
                 ("contract-end", "K-1", "2023-08-31"),
@@ -172,7 +172,7 @@ fn scenarios() -> Vec<Subject> {
             holds: vec![],
         },
         Subject {
-            id: "leap-day",
+            id: "leap-day".into(),
             events: vec![
                 ("contract-start", "K-1", "2021-01-15"),
                 ("contract-end", "K-1", "2024-02-29"),
@@ -181,7 +181,7 @@ fn scenarios() -> Vec<Subject> {
             holds: vec![],
         },
         Subject {
-            id: "re-opened",
+            id: "re-opened".into(),
             events: vec![
                 ("contract-start", "K-1", "2020-03-01"),
                 ("contract-end", "K-1", "2023-05-31"),
@@ -192,7 +192,7 @@ fn scenarios() -> Vec<Subject> {
             holds: vec![],
         },
         Subject {
-            id: "paid-after-end",
+            id: "paid-after-end".into(),
             events: vec![
                 ("contract-start", "K-1", "2020-03-01"),
                 ("invoice-issued", "F-4", "2023-04-01"),
@@ -207,7 +207,7 @@ fn scenarios() -> Vec<Subject> {
             holds: vec![],
         },
         Subject {
-            id: "never-paid",
+            id: "never-paid".into(),
             events: vec![
                 ("contract-start", "K-1", "2020-03-01"),
                 ("invoice-issued", "F-5", "2021-12-01"),
@@ -220,7 +220,7 @@ fn scenarios() -> Vec<Subject> {
             holds: vec![],
         },
         Subject {
-            id: "april-voucher",
+            id: "april-voucher".into(),
             events: vec![
                 ("contract-start", "K-1", "2020-03-01"),
                 ("contract-end", "K-1", "2023-05-31"),
@@ -232,7 +232,7 @@ fn scenarios() -> Vec<Subject> {
             holds: vec![],
         },
         Subject {
-            id: "hold",
+            id: "hold".into(),
             events: vec![
                 ("contract-start", "K-1", "2020-03-01"),
                 ("contract-end", "K-1", "2023-05-31"),
@@ -241,7 +241,7 @@ fn scenarios() -> Vec<Subject> {
             holds: vec![("2025-05-01", Some("2025-07-01"))],
         },
         Subject {
-            id: "visitor",
+            id: "visitor".into(),
             events: vec![],
             records: vec![("page-view", "page-view", "2023-12-31", None)],
             holds: vec![],
@@ -652,39 +652,18 @@ fn a_sweep_that_erases_many_subjects_at_once_keeps_the_chain_and_the_facts(db: &
     let policy = policy();
     let mut ledger = db.open();
     let n = 150;
-    ledger
-        .write(t("2021-01-01"), |w| {
-            for i in 0..n {
-                let id = sid(&format!("former-{i}"));
-                w.add_subject(&NewSubject {
-                    id: id.clone(),
-                    identifiers: Vec::new(),
-                })?;
-                for (kind, day) in [
-                    ("contract-start", "2021-01-01"),
-                    ("contract-end", "2022-01-01"),
-                ] {
-                    w.add_event(&NewEvent::new(&policy, id.clone(), kind, "K-1", t(day))?)?;
-                }
-                let r = NewRecord::new(
-                    &policy,
-                    RecordRequest {
-                        subject: id,
-                        category: "customer",
-                        kind: "contact",
-                        source: "subject",
-                        register: None,
-                        reference: None,
-                        accounting: false,
-                        payload: Some(serde_json::json!({ "name": format!("Kund {i}") })),
-                        collected_at: t("2021-01-01").to_zoned_datetime(stockholm()),
-                    },
-                )?;
-                w.add_record(&r)?;
-            }
-            Ok(())
+    let former: Vec<Subject> = (0..n)
+        .map(|i| Subject {
+            id: format!("former-{i}"),
+            events: vec![
+                ("contract-start", "K-1", "2021-01-01"),
+                ("contract-end", "K-1", "2022-01-01"),
+            ],
+            records: vec![("contact", "contact", "2021-01-01", None)],
+            holds: vec![],
         })
-        .unwrap();
+        .collect();
+    write(&mut ledger, &policy, &former);
     let schedule = Schedule::new(&policy, stockholm());
     let before = ledger.verify_audit(&mut |_| {}).unwrap().entries;
     let summary = retention::sweep(
@@ -930,7 +909,7 @@ fn a_subject_with_nothing_left_is_erased_and_stays_erased(db: &TestDb) {
         &mut ledger,
         &policy,
         &[Subject {
-            id: "former",
+            id: "former".into(),
             events: vec![
                 ("contract-start", "K-1", "2021-01-15"),
                 ("contract-end", "K-1", "2022-01-31"),
