@@ -11,14 +11,21 @@
 #   delete  the peer: one bare `DELETE FROM records WHERE id IN (…)` of the
 #           same 1,000,000 rows in one transaction, then the same purge
 #           (SQLite: WAL checkpoint and truncate; PostgreSQL: VACUUM FULL
-#           of records), on a copy with the same settings (WAL,
-#           synchronous = FULL, secure_delete on SQLite)
+#           of records), on a copy with the connection settings tillit
+#           uses (on SQLite: WAL, synchronous = FULL, secure_delete,
+#           temp_store = MEMORY, a 64 MiB page cache)
+#   update  SQLite only, the floor: the sweep's own tombstone statement
+#           (`UPDATE records SET payload = NULL, …, state = 'erased'`) over
+#           the same rows, 10,000 a transaction, with nothing else (no
+#           plan, no audit entries, no subjects erased), then the purge
 #
 #   scripts/bench-retention.sh                    # both backends, 3 runs each
 #   TILLIT_BENCH_RUNS=5 TILLIT_BENCH_BACKENDS=sqlite scripts/bench-retention.sh
 #   TILLIT_BENCH_SUBJECTS=100000 scripts/bench-retention.sh   # a tenth the size
 #   TILLIT_BENCH_LAYOUT=clustered scripts/bench-retention.sh   # the due tenth are the first customers
 #   TILLIT_BIN=/tmp/base/tillit scripts/bench-retention.sh     # another build, same ledger
+#   TILLIT_BENCH_TAG=v6 TILLIT_BIN=/tmp/v6/tillit scripts/bench-retention.sh
+#                       # a build of an older schema, on ledgers of its own
 #
 # By default the customers whose contract ended are every tenth one, so
 # their records are spread through the table (one due subject in every
@@ -54,6 +61,9 @@ mkdir -p target/bench-data
 
 suffix=""
 [ "$layout" = spread ] || suffix="-$layout"
+# The ledgers are brought up to the build's schema before the runs; a
+# build that knows an older schema needs ledgers of its own.
+[ -z "${TILLIT_BENCH_TAG:-}" ] || suffix="$suffix-$TILLIT_BENCH_TAG"
 
 now() { date +%s.%N; }
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -100,8 +110,10 @@ bench_sqlite() {
         sqlite3 "$template" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
         touch "$template.done"
     fi
+    "$tillit" --db "sqlite://$template" audit head >/dev/null # the build's schema
+    sqlite3 "$template" "PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
     cat "$template" > /dev/null # into the page cache, as for every copy
-    local plans=() sweeps=() deletes=() ratios=()
+    local plans=() sweeps=() deletes=() ratios=() updates=()
     for run in $(seq 1 "$runs"); do
         cp "$template" "$work"; rm -f "$work-wal" "$work-shm"
         start=$(now); "$tillit" --db "sqlite://$work" retention plan --at $at > target/bench-data/plan.txt; end=$(now)
@@ -114,7 +126,8 @@ bench_sqlite() {
         delete=$(python3 - "$work" <<'PY'
 import sqlite3, sys, time
 db = sqlite3.connect(sys.argv[1], isolation_level=None)
-for p in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "secure_delete = ON"):
+for p in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "secure_delete = ON",
+          "temp_store = MEMORY", "cache_size = -65536"):
     db.execute("PRAGMA " + p)
 db.execute("CREATE TEMP TABLE due AS SELECT r.id FROM records r JOIN lifecycle_events e "
            "ON e.subject_id = r.subject_id AND e.kind = 'contract-end'")
@@ -127,14 +140,41 @@ print(f"{time.perf_counter() - start:.3f} {n}")
 PY
 )
         deleted=${delete#* }; delete=${delete% *}; deletes+=("$delete")
+
+        cp "$template" "$work"; rm -f "$work-wal" "$work-shm"
+        update=$(python3 - "$work" <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+for p in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "secure_delete = ON",
+          "temp_store = MEMORY", "cache_size = -65536"):
+    db.execute("PRAGMA " + p)
+db.execute("CREATE TEMP TABLE due (id INTEGER PRIMARY KEY)")
+db.execute("INSERT INTO temp.due SELECT r.id FROM records r JOIN lifecycle_events e "
+           "ON e.subject_id = r.subject_id AND e.kind = 'contract-end'")
+ids = [r[0] for r in db.execute("SELECT id FROM temp.due")]
+start = time.perf_counter()
+n = 0
+for i in range(0, len(ids), 10000):
+    db.execute("BEGIN IMMEDIATE")
+    n += db.execute("UPDATE records SET payload = NULL, reference = NULL, register = NULL, inform_by = NULL, "
+                    "state = 'erased', handled_at = 1, handled_by = 'customer-data' "
+                    "WHERE id IN (SELECT id FROM temp.due WHERE id BETWEEN ? AND ?)",
+                    (ids[i], ids[min(i + 10000, len(ids)) - 1])).rowcount
+    db.execute("COMMIT")
+db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+print(f"{time.perf_counter() - start:.3f} {n}")
+PY
+)
+        update=${update% *}; updates+=("$update")
         ratio=$(echo "$sweep / $delete" | bc -l); ratios+=("$ratio")
-        printf 'sqlite run %d: plan %.2f s; sweep %.2f s (%d records, %.0f/s); bare DELETE %.2f s (%d rows); sweep/delete %.2f\n' \
-            "$run" "$plan" "$sweep" "$handled" "$(echo "$handled / $sweep" | bc -l)" "$delete" "$deleted" "$ratio"
+        printf 'sqlite run %d: plan %.2f s; sweep %.2f s (%d records, %.0f/s); bare DELETE %.2f s (%d rows); sweep/delete %.2f; bare tombstone UPDATE %.2f s (%.0f rows/s)\n' \
+            "$run" "$plan" "$sweep" "$handled" "$(echo "$handled / $sweep" | bc -l)" "$delete" "$deleted" "$ratio" \
+            "$update" "$(echo "$handled / $update" | bc -l)"
     done
     [ "$runs" -gt 0 ] || return 0
-    printf 'sqlite median: plan %.2f s, sweep %.2f s (%.0f records/s), bare DELETE %.2f s, sweep/delete %.2f\n' \
+    printf 'sqlite median: plan %.2f s, sweep %.2f s (%.0f records/s), bare DELETE %.2f s, sweep/delete %.2f, bare tombstone UPDATE %.2f s\n' \
         "$(median "${plans[@]}")" "$(median "${sweeps[@]}")" "$(echo "$handled / $(median "${sweeps[@]}")" | bc -l)" \
-        "$(median "${deletes[@]}")" "$(median "${ratios[@]}")"
+        "$(median "${deletes[@]}")" "$(median "${ratios[@]}")" "$(median "${updates[@]}")"
     rm -f "$work" "$work-wal" "$work-shm"
 }
 
@@ -154,6 +194,7 @@ bench_postgres() {
         "$tillit" --db "$pg/${template}_building" audit verify >/dev/null
         psql "$admin" -qc "ALTER DATABASE ${template}_building RENAME TO $template"
     fi
+    "$tillit" --db "$pg/$template" audit head >/dev/null # the build's schema
     local plans=() sweeps=() deletes=() ratios=()
     for run in $(seq 1 "$runs"); do
         psql "$admin" -qc "DROP DATABASE IF EXISTS $work" -c "CREATE DATABASE $work TEMPLATE $template"

@@ -25,6 +25,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         6,
         include_str!("../migrations/postgres/0006_page_views.sql"),
     ),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_records_by_kind_collected.sql"),
+    ),
 ];
 
 /// How long a purge waits for older transactions to end.

@@ -192,7 +192,7 @@ fn candidates<'p>(
             CandidateBy::Collection { kind } => (
                 "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
                  FROM records
-                 WHERE kind = $1 AND state IN ($2, $3) AND state <> 'erased' AND collected_at < $4",
+                 WHERE kind = $1 AND collected_at < $4 AND state IN ($2, $3)",
                 vec![kind.into(), first.into(), second.into(), before.into()],
             ),
             CandidateBy::SubjectEvent { event } => (

@@ -20,6 +20,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_requests.sql")),
     (5, include_str!("../migrations/sqlite/0005_tokens.sql")),
     (6, include_str!("../migrations/sqlite/0006_page_views.sql")),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_records_by_kind_collected.sql"),
+    ),
 ];
 
 #[derive(Debug)]
@@ -48,9 +52,13 @@ impl Sqlite {
         .map_err(cannot)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(cannot)?;
+        // Temporary data in memory: a statement that changes many rows
+        // keeps the pages it may have to undo in a statement journal, which
+        // otherwise goes to a temporary file (a sweep wrote every page it
+        // changed twice more that way).
         conn.execute_batch(
             "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON; PRAGMA cache_size = -65536;",
+             PRAGMA secure_delete = ON; PRAGMA cache_size = -65536; PRAGMA temp_store = MEMORY;",
         )
         .map_err(cannot)?;
         conn.set_prepared_statement_cache_capacity(64);
