@@ -95,6 +95,27 @@ INSERT INTO records (subject_id, category, kind, source, collected_at, payload, 
 SQL
 }
 
+# A SQLite peer: the Python on standard input, run on a fresh copy of the
+# ledger after this prelude. `db` is a connection with tillit's settings,
+# `temp.due` holds the ids of the due records (the sweep's); the
+# peer prints its seconds and rows.
+sqlite_peer() {
+    cp "$template" "$work"; rm -f "$work-wal" "$work-shm"
+    {
+        cat <<'PY'
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+for p in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "secure_delete = ON",
+          "temp_store = MEMORY", "cache_size = -65536"):
+    db.execute("PRAGMA " + p)
+db.execute("CREATE TEMP TABLE due (id INTEGER PRIMARY KEY)")
+db.execute("INSERT INTO temp.due SELECT r.id FROM records r JOIN lifecycle_events e "
+           "ON e.subject_id = r.subject_id AND e.kind = 'contract-end'")
+PY
+        cat
+    } | python3 - "$work"
+}
+
 bench_sqlite() {
     local template=target/bench-data/retention-$subjects$suffix.db work=target/bench-data/retention-work.db
     if [ ! -f "$template.done" ]; then
@@ -122,15 +143,7 @@ bench_sqlite() {
         sweep=$(echo "$end - $start" | bc -l); sweeps+=("$sweep")
         handled=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["handled"])' target/bench-data/sweep.json)
 
-        cp "$template" "$work"; rm -f "$work-wal" "$work-shm"
-        delete=$(python3 - "$work" <<'PY'
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-for p in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "secure_delete = ON",
-          "temp_store = MEMORY", "cache_size = -65536"):
-    db.execute("PRAGMA " + p)
-db.execute("CREATE TEMP TABLE due AS SELECT r.id FROM records r JOIN lifecycle_events e "
-           "ON e.subject_id = r.subject_id AND e.kind = 'contract-end'")
+        delete=$(sqlite_peer <<'PY'
 start = time.perf_counter()
 db.execute("BEGIN IMMEDIATE")
 n = db.execute("DELETE FROM records WHERE id IN (SELECT id FROM temp.due)").rowcount
@@ -141,16 +154,7 @@ PY
 )
         deleted=${delete#* }; delete=${delete% *}; deletes+=("$delete")
 
-        cp "$template" "$work"; rm -f "$work-wal" "$work-shm"
-        update=$(python3 - "$work" <<'PY'
-import sqlite3, sys, time
-db = sqlite3.connect(sys.argv[1], isolation_level=None)
-for p in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON", "secure_delete = ON",
-          "temp_store = MEMORY", "cache_size = -65536"):
-    db.execute("PRAGMA " + p)
-db.execute("CREATE TEMP TABLE due (id INTEGER PRIMARY KEY)")
-db.execute("INSERT INTO temp.due SELECT r.id FROM records r JOIN lifecycle_events e "
-           "ON e.subject_id = r.subject_id AND e.kind = 'contract-end'")
+        update=$(sqlite_peer <<'PY'
 ids = [r[0] for r in db.execute("SELECT id FROM temp.due")]
 start = time.perf_counter()
 n = 0
