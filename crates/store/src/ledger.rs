@@ -498,6 +498,76 @@ pub fn consent_state(history: &[ConsentEvent], at: Timestamp) -> Vec<ConsentStat
     state
 }
 
+/// Where a subject stands for erasure.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct SubjectStanding {
+    /// Their records not erased and still theirs (an anonymised record
+    /// is no one's).
+    pub(crate) records_left: u64,
+    /// Their pseudonym while they are not erased.
+    pub(crate) pseudonym: Option<String>,
+    /// Under a hold not released.
+    pub(crate) held: bool,
+}
+
+impl SubjectStanding {
+    /// Their pseudonym, if erasing them now is due: not erased yet,
+    /// nothing of theirs left, no hold.
+    pub(crate) fn erasable(&self) -> Option<&str> {
+        (self.records_left == 0 && !self.held)
+            .then_some(self.pseudonym.as_deref())
+            .flatten()
+    }
+}
+
+/// Where each of `subjects` stands for erasure, as `sql` sees the ledger;
+/// a subject the ledger does not hold is absent.
+pub(crate) fn subjects_standing(
+    sql: &mut dyn Sql,
+    subjects: &[&str],
+) -> Result<std::collections::HashMap<String, SubjectStanding>, StoreError> {
+    use std::sync::OnceLock;
+    static LOOKUPS: OnceLock<[String; 3]> = OnceLock::new();
+    let [who, left, held] = LOOKUPS.get_or_init(|| {
+        let list = slots(1, IN_SLOTS);
+        [
+            format!("SELECT id, pseudonym, erased_at IS NULL FROM subjects WHERE id IN ({list})"),
+            format!(
+                "SELECT subject_id, COUNT(*) FROM records
+                 WHERE subject_id IN ({list}) AND state <> 'erased' GROUP BY subject_id"
+            ),
+            format!(
+                "SELECT DISTINCT subject_id FROM holds WHERE subject_id IN ({list}) AND released_at IS NULL"
+            ),
+        ]
+    });
+    let mut standing = std::collections::HashMap::with_capacity(subjects.len());
+    for chunk in subjects.chunks(IN_SLOTS) {
+        let params = padded(chunk.iter().map(|s| Value::from(*s)).collect(), IN_SLOTS);
+        sql.for_each(who, &params, &mut |r| {
+            let s = SubjectStanding {
+                pseudonym: r.bool(2)?.then(|| r.text(1)).transpose()?,
+                ..SubjectStanding::default()
+            };
+            standing.insert(r.text(0)?, s);
+            Ok(())
+        })?;
+        sql.for_each(left, &params, &mut |r| {
+            if let Some(s) = standing.get_mut(r.str(0)?) {
+                s.records_left = u64::try_from(r.int(1)?).unwrap_or(0);
+            }
+            Ok(())
+        })?;
+        sql.for_each(held, &params, &mut |r| {
+            if let Some(s) = standing.get_mut(r.str(0)?) {
+                s.held = true;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(standing)
+}
+
 /// The pseudonym of a subject that is in the ledger and not erased.
 fn require_subject(sql: &mut dyn Sql, id: &SubjectId) -> Result<String, StoreError> {
     let row = sql
@@ -608,28 +678,26 @@ impl Writer<'_> {
     }
 
     /// Erases the subjects among `subjects` none of whose records is left
-    /// and who are under no hold: their identifiers, consents, lifecycle
-    /// events, objections, restrictions, holds and disclosure links go;
-    /// their id and pseudonym stay, marked erased, with the tombstones of
-    /// their records. How many it erased.
+    /// and who are under no hold (see [`subjects_standing`]). How many it
+    /// erased.
     pub(crate) fn erase_subjects_if_empty(&mut self, subjects: &[&str]) -> Result<u64, StoreError> {
-        use std::collections::HashSet;
+        let standing = subjects_standing(self.sql, subjects)?;
+        let gone: Vec<(&str, &str)> = subjects
+            .iter()
+            .filter_map(|s| Some((*s, standing.get(*s)?.erasable()?)))
+            .collect();
+        self.erase_subjects(&gone)
+    }
+
+    /// Erases `subjects` (id, pseudonym): their identifiers, consents,
+    /// lifecycle events, objections, restrictions, holds and disclosure
+    /// links go; their id and pseudonym stay, marked erased, with the
+    /// tombstones of their records. The caller has made sure nothing of
+    /// theirs is left. How many it erased.
+    pub(crate) fn erase_subjects(&mut self, subjects: &[(&str, &str)]) -> Result<u64, StoreError> {
         use std::sync::OnceLock;
-        static LOOKUPS: OnceLock<[String; 3]> = OnceLock::new();
         static DELETES: OnceLock<[String; 7]> = OnceLock::new();
         static MARK: OnceLock<String> = OnceLock::new();
-        let [who, left, held] = LOOKUPS.get_or_init(|| {
-            let list = slots(1, IN_SLOTS);
-            [
-                format!("SELECT id, pseudonym FROM subjects WHERE id IN ({list}) AND erased_at IS NULL"),
-                format!(
-                    "SELECT DISTINCT subject_id FROM records WHERE subject_id IN ({list}) AND state <> 'erased'"
-                ),
-                format!(
-                    "SELECT DISTINCT subject_id FROM holds WHERE subject_id IN ({list}) AND released_at IS NULL"
-                ),
-            ]
-        });
         let deletes = DELETES.get_or_init(|| {
             let list = slots(1, IN_SLOTS);
             SUBJECT_ROWS.map(|table| format!("DELETE FROM {table} WHERE subject_id IN ({list})"))
@@ -650,48 +718,27 @@ impl Writer<'_> {
                 slots(2, IN_SLOTS)
             )
         });
-        let mut erased = 0;
         for chunk in subjects.chunks(IN_SLOTS) {
-            let params = padded(chunk.iter().map(|s| Value::from(*s)).collect(), IN_SLOTS);
-            let mut keep: HashSet<String> = HashSet::new();
-            for statement in [left, held] {
-                for r in self.sql.query(statement, &params)? {
-                    keep.insert(r.text(0)?);
-                }
-            }
-            let mut gone: Vec<(String, String)> = Vec::new();
-            for r in self.sql.query(who, &params)? {
-                let id = r.text(0)?;
-                if !keep.contains(&id) {
-                    gone.push((id, r.text(1)?));
-                }
-            }
-            if gone.is_empty() {
-                continue;
-            }
-            let gone_params = padded(
-                gone.iter()
-                    .map(|(id, _)| Value::from(id.as_str()))
-                    .collect(),
+            let params = padded(
+                chunk.iter().map(|(id, _)| Value::from(*id)).collect(),
                 IN_SLOTS,
             );
             for statement in deletes {
-                self.sql.execute(statement, &gone_params)?;
+                self.sql.execute(statement, &params)?;
             }
-            self.sql.execute(responses, &gone_params)?;
+            self.sql.execute(responses, &params)?;
             let mut with_at = vec![self.at.into()];
-            with_at.extend(gone_params);
+            with_at.extend(params);
             self.sql.execute(mark, &with_at)?;
             let nothing = json!({});
-            let mut entries = Vec::with_capacity(gone.len());
-            for (id, pseudonym) in &gone {
+            let mut entries = Vec::with_capacity(chunk.len());
+            for (id, pseudonym) in chunk {
                 self.changed.push(parse_subject(id)?);
-                entries.push(("subject-erased", Some(pseudonym.as_str()), &nothing));
+                entries.push(("subject-erased", Some(*pseudonym), &nothing));
             }
             self.cursor.append_all(self.sql, self.at, &entries)?;
-            erased += gone.len() as u64;
         }
-        Ok(erased)
+        Ok(subjects.len() as u64)
     }
 
     /// The time this transaction's entries carry, in microseconds.

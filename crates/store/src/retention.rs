@@ -11,12 +11,14 @@
 //! **Invariant:** the sweep does exactly what the plan at the same instant
 //! says, each record once. It plans with one read on a second connection
 //! and, as the plan judges a group of subjects, handles their due records
-//! a batch per transaction, each batch with its audit entries. A
-//! batch re-reads what it handles when anyone else wrote since the plan
-//! (the chain's head moved): a record handled by another sweep, or no
-//! longer due because a contract re-opened or a hold was placed, is left
-//! alone. Killed at any point, a sweep run again finds only what is still
-//! due.
+//! a batch per transaction, each batch with its audit entries. While the
+//! chain's head is where the sweep left it, no one else has written: the
+//! plan's snapshot, and what the sweep did since, say what is due and
+//! which subjects are left with nothing. From the first batch that finds
+//! the head moved, every batch re-reads what it handles: a record handled
+//! by another sweep, or no longer due because a contract re-opened or a
+//! hold was placed, is left alone. Killed at any point, a sweep run again
+//! finds only what is still due.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -25,10 +27,11 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 use tillit_core::retention::{
-    Action, CandidateBy, History, HoldSpan, LifecycleEvent, RecordFacts, RecordState, Retention,
-    Schedule,
+    Action, Candidate, CandidateBy, History, HoldSpan, LifecycleEvent, RecordFacts, RecordState,
+    Retention, Schedule,
 };
 
+use crate::ledger::{SubjectStanding, subjects_standing};
 use crate::sql::{Row, Sql, Value, padded, slots};
 use crate::{Ledger, StoreError, Writer};
 
@@ -125,112 +128,168 @@ fn due_in<'p>(
 ) -> Result<Vec<Standing<'p>>, StoreError> {
     // The groups come in record order.
     let mut due = Vec::new();
-    due_by_group(sql, schedule, at, until, &mut |group| {
+    due_by_group(sql, schedule, at, until, &mut |_, group| {
         due.extend(group);
         Ok(())
     })?;
     Ok(due)
 }
 
+/// Takes the due records of a group of subjects, with the connection
+/// they were read on.
+type EachGroup<'a, 'p> = dyn FnMut(&mut dyn Sql, Vec<Standing<'p>>) -> Result<(), StoreError> + 'a;
+
 /// Subjects judged together: their histories are read a chunk at a time
 /// and their due records handed on as one group.
 const GROUP_SUBJECTS: usize = 8 * CHUNK;
 
-/// What [`due_in`] finds, handed to `each` a group of subjects at a time
-/// in record order, so that a sweep can write one group while the next
-/// is judged.
+/// What [`due_in`] finds, handed to `each` (with the connection it was
+/// read on) a group of subjects at a time in record order, so that a
+/// sweep can write one group while the next is judged.
+///
+/// The records are found in two steps: first the ids every candidate
+/// condition names, from indexes alone, then the rows, a chunk of ids at
+/// a time in record order, each judged as it comes. The first group is
+/// handed on after reading one chunk's rows, not every candidate's.
 fn due_by_group<'p>(
     sql: &mut dyn Sql,
     schedule: &Schedule<'p>,
     at: Timestamp,
     until: Timestamp,
-    each: &mut dyn FnMut(Vec<Standing<'p>>) -> Result<(), StoreError>,
+    each: &mut EachGroup<'_, 'p>,
 ) -> Result<(), StoreError> {
-    let mut records = candidates(sql, schedule, at, until)?;
-    // In the table's order, each record once (two conditions may name
-    // the same record): a sweep that writes in this order changes
+    let conditions = schedule.candidates(at, until);
+    let named = named_by(sql, &conditions)?;
+    // In the table's order: a sweep that writes in this order changes
     // neighbouring pages of the table and of its indexes, batch after
     // batch; in any other order every batch touches pages all over the
     // table (4× slower on 10M records). A subject's records are
     // neighbours when it has few or they came together; one whose records
     // are far apart is judged in each group that holds some, on its
     // history read again.
-    records.sort_by_cached_key(|r| r.id);
-    records.dedup_by_key(|r| r.id);
     let mut group: Vec<Owned<'p>> = Vec::new();
     let mut subjects = 0;
-    for r in records {
-        // A record without a subject counts as a subject of its own.
-        let another = r.subject.is_none() || group.last().is_none_or(|l| l.subject != r.subject);
-        if another {
-            if subjects == GROUP_SUBJECTS {
-                judge(sql, schedule, at, until, std::mem::take(&mut group), each)?;
-                subjects = 0;
+    let mut rest = &named[..];
+    while !rest.is_empty() {
+        let (chunk, after) = rest.split_at(chunk_end(rest, CHUNK));
+        rest = after;
+        for r in rows_named(sql, schedule, &conditions, chunk)? {
+            // A record without a subject counts as a subject of its own.
+            let another =
+                r.subject.is_none() || group.last().is_none_or(|l| l.subject != r.subject);
+            if another {
+                if subjects == GROUP_SUBJECTS {
+                    judge(sql, schedule, at, until, std::mem::take(&mut group), each)?;
+                    subjects = 0;
+                }
+                subjects += 1;
             }
-            subjects += 1;
+            group.push(r);
         }
-        group.push(r);
     }
     judge(sql, schedule, at, until, group, each)
 }
 
-/// The records core's candidate conditions name, a record as often as
-/// they name it.
-fn candidates<'p>(
-    sql: &mut dyn Sql,
-    schedule: &Schedule<'p>,
-    at: Timestamp,
-    until: Timestamp,
-) -> Result<Vec<Owned<'p>>, StoreError> {
-    let mut found: Vec<Owned<'p>> = Vec::new();
-    for c in schedule.candidates(at, until) {
-        let states = c.states;
-        let first = states.first().map_or("active", |s| s.id());
-        let second = states.get(1).map_or(first, |s| s.id());
+/// A record a candidate condition names: (record, the condition's place
+/// in the list).
+type Named = (i64, usize);
+
+/// Every (record, condition) the candidate conditions name, in record
+/// order, each pair once. Read from indexes alone: a record's state and
+/// kind are checked when its row is read ([`rows_named`]).
+fn named_by(sql: &mut dyn Sql, conditions: &[Candidate<'_>]) -> Result<Vec<Named>, StoreError> {
+    let mut named: Vec<Named> = Vec::new();
+    for (i, c) in conditions.iter().enumerate() {
         let before = c.before.as_microsecond();
-        let (statement, params): (&'static str, Vec<Value>) = match c.by {
+        let (statement, key): (&'static str, &str) = match c.by {
             CandidateBy::Collection { kind } => (
-                "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
-                 FROM records
-                 WHERE kind = $1 AND collected_at < $4 AND state IN ($2, $3)",
-                vec![kind.into(), first.into(), second.into(), before.into()],
+                "SELECT id FROM records WHERE kind = $1 AND collected_at < $2",
+                kind,
             ),
             CandidateBy::SubjectEvent { event } => (
-                "SELECT r.id, r.subject_id, r.category, r.kind, r.collected_at, r.reference,
-                        r.accounting, r.state
-                 FROM lifecycle_events e JOIN records r ON r.subject_id = e.subject_id
-                 WHERE e.kind = $1 AND e.at < $2 AND r.state IN ($3, $4)",
-                vec![event.into(), before.into(), first.into(), second.into()],
+                "SELECT r.id FROM lifecycle_events e JOIN records r ON r.subject_id = e.subject_id
+                 WHERE e.kind = $1 AND e.at < $2",
+                event,
             ),
             CandidateBy::ReferenceEvent { event } => (
-                "SELECT r.id, r.subject_id, r.category, r.kind, r.collected_at, r.reference,
-                        r.accounting, r.state
-                 FROM lifecycle_events e JOIN records r ON r.reference = e.reference
-                 WHERE e.kind = $1 AND e.at < $2 AND r.state IN ($3, $4)",
-                vec![event.into(), before.into(), first.into(), second.into()],
+                "SELECT r.id FROM lifecycle_events e JOIN records r ON r.reference = e.reference
+                 WHERE e.kind = $1 AND e.at < $2",
+                event,
             ),
         };
-        sql.for_each(statement, &params, &mut |r| {
-            let row = record_row(r)?;
-            if schedule.rule_for(row.kind) != Some(c.rule) {
-                return Ok(());
-            }
-            if let Some((kind, category)) = schedule.kind(row.kind) {
-                found.push(Owned {
-                    id: row.id,
-                    subject: row.subject.map(str::to_owned),
-                    category,
-                    kind,
-                    collected_at: row.collected_at,
-                    reference: row.reference.map(str::to_owned),
-                    accounting: row.accounting,
-                    state: row.state,
-                });
-            }
+        sql.for_each(statement, &[key.into(), before.into()], &mut |r| {
+            named.push((r.int(0)?, i));
             Ok(())
         })?;
     }
-    Ok(found)
+    named.sort_unstable();
+    named.dedup();
+    Ok(named)
+}
+
+/// How many of `named`'s first entries name its first `n` records.
+fn chunk_end(named: &[Named], n: usize) -> usize {
+    let mut records = 0;
+    let mut last = None;
+    for (i, (id, _)) in named.iter().enumerate() {
+        if last != Some(*id) {
+            if records == n {
+                return i;
+            }
+            records += 1;
+            last = Some(*id);
+        }
+    }
+    named.len()
+}
+
+/// The rows of the records `named` names (at most [`CHUNK`]), in record
+/// order: those of a kind the policy knows whose rule and state match a
+/// condition that names them.
+fn rows_named<'p>(
+    sql: &mut dyn Sql,
+    schedule: &Schedule<'p>,
+    conditions: &[Candidate<'p>],
+    named: &[Named],
+) -> Result<Vec<Owned<'p>>, StoreError> {
+    let mut ids: Vec<Value> = Vec::with_capacity(CHUNK);
+    for (id, _) in named {
+        if ids.last() != Some(&Value::Int(*id)) {
+            ids.push(Value::Int(*id));
+        }
+    }
+    let mut rows = Vec::with_capacity(ids.len());
+    let [_, _, records] = statements();
+    sql.for_each(records, &padded(ids, CHUNK), &mut |r| {
+        let row = record_row(r)?;
+        let rule = schedule.rule_for(row.kind);
+        let from = named.partition_point(|(id, _)| *id < row.id);
+        let matches = named
+            .iter()
+            .skip(from)
+            .take_while(|(id, _)| *id == row.id)
+            .filter_map(|(_, c)| conditions.get(*c))
+            .any(|c| rule == Some(c.rule) && c.states.contains(&row.state));
+        if !matches {
+            return Ok(());
+        }
+        if let Some((kind, category)) = schedule.kind(row.kind) {
+            rows.push(Owned {
+                id: row.id,
+                subject: row.subject.map(str::to_owned),
+                category,
+                kind,
+                collected_at: row.collected_at,
+                reference: row.reference.map(str::to_owned),
+                accounting: row.accounting,
+                state: row.state,
+            });
+        }
+        Ok(())
+    })?;
+    // A database may return an `IN` list's rows in any order.
+    rows.sort_unstable_by_key(|r| r.id);
+    Ok(rows)
 }
 
 /// Judges a group of records on their subjects' histories and hands on
@@ -241,7 +300,7 @@ fn judge<'p>(
     at: Timestamp,
     until: Timestamp,
     group: Vec<Owned<'p>>,
-    each: &mut dyn FnMut(Vec<Standing<'p>>) -> Result<(), StoreError>,
+    each: &mut EachGroup<'_, 'p>,
 ) -> Result<(), StoreError> {
     let histories = histories_of(
         sql,
@@ -265,7 +324,11 @@ fn judge<'p>(
                 .then_some(standing)
         })
         .collect();
-    if due.is_empty() { Ok(()) } else { each(due) }
+    if due.is_empty() {
+        Ok(())
+    } else {
+        each(sql, due)
+    }
 }
 
 /// The retention histories of some subjects, a chunk at a time.
@@ -589,10 +652,11 @@ pub struct SweepOptions {
 }
 
 /// What the sweep's plan hands its writer: first the chain's head as the
-/// plan saw it, then the due records a group of subjects at a time.
+/// plan saw it, then the due records a group of subjects at a time, with
+/// where their subjects stood for erasure in the plan's snapshot.
 enum Planned<'p> {
     Head(i64),
-    Due(Vec<Standing<'p>>),
+    Due(Vec<Standing<'p>>, HashMap<String, SubjectStanding>),
 }
 
 /// Erases and anonymises everything due at `options.at`, a batch per
@@ -717,14 +781,22 @@ fn plan_for_sweep<'p>(
             .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
             .int(0)?;
         hand(Planned::Head(head))?;
-        due_by_group(sql, schedule, at, at, &mut |group| {
-            hand(Planned::Due(group))
+        due_by_group(sql, schedule, at, at, &mut |sql, group| {
+            let subjects = distinct(group.iter().filter_map(|s| s.subject.as_deref()));
+            let standing = subjects_standing(sql, &subjects)?;
+            hand(Planned::Due(group, standing))
         })
     })
 }
 
 /// Handles what the plan hands on, `options.batch` records per
 /// transaction, as it comes.
+///
+/// While the chain's head is where this sweep left it, no one else has
+/// written since the plan: the plan's records are still due, and whether
+/// a subject is left with nothing follows from the plan's snapshot and
+/// what this sweep has handled since. Once anyone else has written, every
+/// later batch is judged again on what the ledger holds then.
 fn write_planned<'p>(
     ledger: &mut Ledger,
     schedule: &Schedule<'p>,
@@ -742,40 +814,59 @@ fn write_planned<'p>(
     let batch = options.batch.max(1);
     let mut done = 0;
     let mut pending: Vec<Task<'p>> = Vec::new();
-    let mut write = |tasks: &[Task<'p>], summary: &mut SweepSummary| {
+    // Where the subjects of the planned records stand, kept current with
+    // this sweep's own writes; `None` once someone else has written.
+    let mut known: Option<HashMap<String, SubjectStanding>> = Some(HashMap::new());
+    let mut write = |tasks: &[Task<'p>],
+                     known: &mut Option<HashMap<String, SubjectStanding>>,
+                     summary: &mut SweepSummary| {
         let (outcome, new_head) = ledger.write(at, |w| {
-            let outcome = if w.chain_seq() == head {
-                handle(w, tasks)?
-            } else {
-                let still = recheck(w.sql(), schedule, tasks, at)?;
-                handle(w, &still)?
+            if w.chain_seq() != head {
+                *known = None;
+            }
+            let outcome = match known {
+                Some(known) => handle(w, tasks, Some(known))?,
+                None => {
+                    let still = recheck(w.sql(), schedule, tasks, at)?;
+                    handle(w, &still, None)?
+                }
             };
             Ok((outcome, w.chain_seq()))
         })?;
         head = new_head;
+        if let Some(known) = known {
+            outcome.apply(known);
+        }
         summary.batches += 1;
         for ((rule, action), n) in outcome.handled {
             summary.count(rule, action, n);
         }
-        summary.subjects_erased += outcome.subjects_erased;
+        summary.subjects_erased += outcome.subjects_erased.len() as u64;
         done += tasks.len() as u64;
         progress(done, summary.due);
         Ok::<(), StoreError>(())
     };
     for message in planned {
-        if let Planned::Due(group) = message {
+        if let Planned::Due(group, standing) = message {
+            if let Some(known) = &mut known {
+                // A subject in several groups: the first word on them,
+                // since kept current, stands.
+                for (subject, s) in standing {
+                    known.entry(subject).or_insert(s);
+                }
+            }
             let before = pending.len();
             pending.extend(group.into_iter().filter_map(|s| Task::of(s, at)));
             summary.due += (pending.len() - before) as u64;
             while pending.len() >= batch {
                 let rest = pending.split_off(batch);
-                write(&pending, summary)?;
+                write(&pending, &mut known, summary)?;
                 pending = rest;
             }
         }
     }
     if !pending.is_empty() {
-        write(&pending, summary)?;
+        write(&pending, &mut known, summary)?;
     }
     Ok(())
 }
@@ -844,7 +935,26 @@ fn distinct<'a>(subjects: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
 /// What one batch did.
 struct Outcome<'p> {
     handled: BTreeMap<(&'p str, Action), u64>,
-    subjects_erased: u64,
+    /// The subject of each record it handled that had one.
+    handled_of: Vec<String>,
+    /// The subjects it erased.
+    subjects_erased: Vec<String>,
+}
+
+impl Outcome<'_> {
+    /// Brings `known` up to date with what the batch did.
+    fn apply(&self, known: &mut HashMap<String, SubjectStanding>) {
+        for subject in &self.handled_of {
+            if let Some(s) = known.get_mut(subject) {
+                s.records_left = s.records_left.saturating_sub(1);
+            }
+        }
+        for subject in &self.subjects_erased {
+            if let Some(s) = known.get_mut(subject) {
+                s.pseudonym = None;
+            }
+        }
+    }
 }
 
 /// Handles a batch of due records inside a write: the records a chunk of
@@ -870,7 +980,15 @@ fn handle_under(
     Ok(done)
 }
 
-fn handle<'p>(w: &mut Writer<'_>, batch: &[Task<'p>]) -> Result<Outcome<'p>, StoreError> {
+/// Handles `batch` inside a write, then erases the subjects some of
+/// whose records it erased and who are left with nothing: told where they
+/// stand by `known` (the plan's snapshot, current with this sweep's
+/// writes) or, without it, by asking the ledger.
+fn handle<'p>(
+    w: &mut Writer<'_>,
+    batch: &[Task<'p>],
+    known: Option<&HashMap<String, SubjectStanding>>,
+) -> Result<Outcome<'p>, StoreError> {
     let mut by_rule: BTreeMap<(&'p str, Action), Vec<i64>> = BTreeMap::new();
     for t in batch {
         by_rule
@@ -879,6 +997,7 @@ fn handle<'p>(w: &mut Writer<'_>, batch: &[Task<'p>]) -> Result<Outcome<'p>, Sto
             .push(t.record);
     }
     let mut handled = BTreeMap::new();
+    let mut done_any: HashSet<i64> = HashSet::new();
     let mut erased_any: HashSet<i64> = HashSet::new();
     for ((rule, action), records) in &by_rule {
         let done = handle_under(w, records, *action, rule)?;
@@ -887,9 +1006,15 @@ fn handle<'p>(w: &mut Writer<'_>, batch: &[Task<'p>]) -> Result<Outcome<'p>, Sto
         }
         handled.insert((*rule, *action), done.len() as u64);
         if *action == Action::Erase {
-            erased_any.extend(done);
+            erased_any.extend(done.iter().copied());
         }
+        done_any.extend(done);
     }
+    let handled_of: Vec<String> = batch
+        .iter()
+        .filter(|t| done_any.contains(&t.record))
+        .filter_map(|t| t.subject.clone())
+        .collect();
     // The subjects some of whose records this batch erased.
     let subjects = distinct(
         batch
@@ -897,11 +1022,57 @@ fn handle<'p>(w: &mut Writer<'_>, batch: &[Task<'p>]) -> Result<Outcome<'p>, Sto
             .filter(|t| erased_any.contains(&t.record))
             .filter_map(|t| t.subject.as_deref()),
     );
-    let subjects_erased = w.erase_subjects_if_empty(&subjects)?;
+    let subjects_erased = match known {
+        None => {
+            let standing = subjects_standing(w.sql(), &subjects)?;
+            erasable(&subjects, &standing, &HashMap::new())
+        }
+        Some(known) => {
+            let mut now: HashMap<&str, u64> = HashMap::new();
+            for s in &handled_of {
+                *now.entry(s.as_str()).or_default() += 1;
+            }
+            let (told, untold): (Vec<&str>, Vec<&str>) =
+                subjects.iter().partition(|s| known.contains_key(**s));
+            let mut gone = erasable(&told, known, &now);
+            if !untold.is_empty() {
+                // The ledger's count already leaves out this batch's.
+                let standing = subjects_standing(w.sql(), &untold)?;
+                gone.extend(erasable(&untold, &standing, &HashMap::new()));
+            }
+            gone
+        }
+    };
+    let gone: Vec<(&str, &str)> = subjects_erased
+        .iter()
+        .map(|(s, p)| (s.as_str(), p.as_str()))
+        .collect();
+    w.erase_subjects(&gone)?;
     Ok(Outcome {
         handled,
-        subjects_erased,
+        handled_of,
+        subjects_erased: subjects_erased.into_iter().map(|(s, _)| s).collect(),
     })
+}
+
+/// The (subject, pseudonym) of those among `subjects` whom erasing is
+/// due once `handled` more of their records are handled than `standing`
+/// counts.
+fn erasable(
+    subjects: &[&str],
+    standing: &HashMap<String, SubjectStanding>,
+    handled: &HashMap<&str, u64>,
+) -> Vec<(String, String)> {
+    subjects
+        .iter()
+        .filter_map(|s| {
+            let mut now = standing.get(*s)?.clone();
+            now.records_left = now
+                .records_left
+                .saturating_sub(handled.get(s).copied().unwrap_or(0));
+            Some(((*s).to_owned(), now.erasable()?.to_owned()))
+        })
+        .collect()
 }
 
 /// What an erasure request did: the records erased and those kept, each

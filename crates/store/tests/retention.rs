@@ -35,6 +35,7 @@ on_both_backends!(
     a_subject_with_nothing_left_is_erased_and_stays_erased,
     a_sweep_over_many_groups_of_subjects_does_what_its_plan_says,
     a_sweep_that_erases_many_subjects_at_once_keeps_the_chain_and_the_facts,
+    a_write_between_batches_is_seen_by_every_later_batch,
 );
 
 fn stockholm() -> TimeZone {
@@ -691,6 +692,76 @@ fn a_sweep_that_erases_many_subjects_at_once_keeps_the_chain_and_the_facts(db: &
         tillit_store::decisions::stale_facts(&mut ledger).unwrap(),
         Vec::<String>::new()
     );
+}
+
+/// Someone else writes while a sweep runs, between its first and second
+/// batch: a hold on a subject whose record comes three batches later.
+/// Every later batch judges on what the ledger holds, not only the next:
+/// the held subject keeps their record and is not erased; the others
+/// are handled as planned.
+fn a_write_between_batches_is_seen_by_every_later_batch(db: &TestDb) {
+    let policy = policy();
+    let mut ledger = db.open();
+    let former: Vec<Subject> = (0..5)
+        .map(|i| Subject {
+            id: format!("former-{i}"),
+            events: vec![
+                ("contract-start", "K-1", "2021-01-01"),
+                ("contract-end", "K-1", "2022-01-01"),
+            ],
+            records: vec![("contact", "contact", "2021-01-01", None)],
+            holds: vec![],
+        })
+        .collect();
+    let ids = write(&mut ledger, &policy, &former);
+    let schedule = Schedule::new(&policy, stockholm());
+    let mut placed = false;
+    let summary = retention::sweep(
+        &mut ledger,
+        &schedule,
+        SweepOptions {
+            at: t("2026-11-25"),
+            batch: 1,
+            dry_run: false,
+            purge: false,
+        },
+        &mut |done, _| {
+            if done == 1 {
+                let mut other = db.open();
+                other
+                    .write(t("2026-11-24"), |w| {
+                        w.place_hold(&sid("former-4"), "legal", "a dispute", t("2026-11-24"))
+                    })
+                    .unwrap();
+                placed = true;
+            }
+        },
+    )
+    .unwrap();
+    assert!(placed);
+    assert_eq!(summary.due, 5);
+    assert_eq!(summary.total_handled(), 4);
+    assert_eq!(summary.skipped, 1);
+    assert_eq!(summary.subjects_erased, 4);
+    let held = ledger
+        .subject_file(&sid("former-4"), t("2026-11-25"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(held.subject.erased_at, None);
+    assert_eq!(
+        held.records[0].id,
+        ids[&("former-4".to_owned(), "contact".to_owned())]
+    );
+    assert_eq!(held.records[0].state, "active");
+    for i in 0..4 {
+        let file = ledger
+            .subject(&sid(&format!("former-{i}")))
+            .unwrap()
+            .unwrap();
+        assert!(file.erased_at.is_some(), "former-{i} should be erased");
+    }
+    let v = ledger.verify_audit(&mut |_| {}).unwrap();
+    assert_eq!(v.broken, None);
 }
 
 /// Every byte of the database's files (SQLite: the file and its log), or
