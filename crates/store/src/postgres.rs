@@ -29,6 +29,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../migrations/postgres/0007_records_by_kind_collected.sql"),
     ),
+    (
+        8,
+        include_str!("../migrations/postgres/0008_records_fillfactor.sql"),
+    ),
 ];
 
 /// How long a purge waits for older transactions to end.

@@ -24,6 +24,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         7,
         include_str!("../migrations/sqlite/0007_records_by_kind_collected.sql"),
     ),
+    (
+        8,
+        include_str!("../migrations/sqlite/0008_records_fillfactor.sql"),
+    ),
 ];
 
 #[derive(Debug)]
