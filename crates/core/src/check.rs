@@ -9,7 +9,7 @@ use jiff::civil::Date;
 use crate::diagnostic::{Diagnostic, Severity, SourceFile};
 use crate::legal::{self, Mechanism};
 use crate::period::{Period, Unit};
-use crate::policy::{LegalBasis, Policy, RecipientType};
+use crate::policy::{LegalBasis, Policy, Recipient, RecipientType, Transfer};
 use crate::text::Lang;
 
 /// What `check` found.
@@ -66,88 +66,130 @@ pub fn lint(policy: &Policy, at: Date) -> Vec<Diagnostic> {
 
 fn transfers(policy: &Policy, at: Date, out: &mut Vec<Diagnostic>) {
     for (id, r) in &policy.recipients {
-        let categories: Vec<&str> = r.categories.iter().map(|c| c.as_str()).collect();
-        for t in &r.transfers {
-            if legal::is_eea(&t.country) {
-                continue;
-            }
-            let country = legal::country_name(&t.country, Lang::En);
-            // Adequacy for this country goes through the Data Privacy Framework.
-            let through_dpf = legal::scoped_adequacy(&t.country)
-                .is_some_and(|a| a.relied_on_as == Mechanism::Dpf);
-            let what = format!(
-                "the transfer of {} data to {country} by `{id}`",
-                categories.join(" and ")
-            );
-            let Some(mechanism) = t.mechanism else {
-                out.push(
-                    Diagnostic::warning(
-                        "transfer-without-mechanism",
-                        format!("{what} names no transfer mechanism"),
-                        t.span.clone(),
-                    )
-                    .with_label("third country, no safeguard")
-                    .with_help(format!(
-                        "a transfer outside the EU/EEA needs an adequacy decision or an appropriate safeguard (GDPR Art. 45, 46): set `mechanism`, e.g. \"scc\" ({})",
-                        Mechanism::Scc.fact().instrument
-                    )),
-                );
-                continue;
-            };
-            let fact = mechanism.fact();
-            if !fact.valid_on(at) {
-                let why = fact.ended_by.map_or_else(
-                    || {
-                        format!(
-                            "not in force until {}",
-                            fact.valid_from.map_or_else(String::new, |d| d.to_string())
-                        )
-                    },
-                    str::to_owned,
-                );
-                out.push(
-                    Diagnostic::warning(
-                        "invalid-transfer-mechanism",
-                        format!("{what} relies on {}, which is not valid on {at}: {why}", fact.name_en),
-                        t.span.clone(),
-                    )
-                    .with_label(format!("{} is no valid mechanism on {at}", fact.id))
-                    .with_help(if through_dpf {
-                        format!(
-                            "rely on the EU-US Data Privacy Framework ({}) if the recipient is certified, otherwise on standard contractual clauses ({}) with a transfer impact assessment; then correct the published notice",
-                            Mechanism::Dpf.fact().instrument,
-                            Mechanism::Scc.fact().instrument
-                        )
-                    } else {
-                        format!(
-                            "rely on standard contractual clauses ({}) or another safeguard of GDPR Art. 46; then correct the published notice",
-                            Mechanism::Scc.fact().instrument
-                        )
-                    }),
-                );
-                continue;
-            }
-            let uncovered = matches!(mechanism, Mechanism::Adequacy | Mechanism::Dpf)
-                && !legal::adequacy_covers(mechanism, &t.country, at);
-            if uncovered {
-                let help = if through_dpf {
-                    "US adequacy covers only organisations certified under the Data Privacy Framework: use `mechanism = \"dpf\"` if the recipient is certified, otherwise \"scc\"".to_owned()
-                } else {
-                    format!(
-                        "no adequacy decision covers {country} on {at}: use standard contractual clauses (\"scc\") or another safeguard of GDPR Art. 46"
-                    )
-                };
-                out.push(
-                    Diagnostic::warning(
-                        "no-adequacy-decision",
-                        format!("{what} relies on an adequacy decision that does not cover {country} on {at}"),
-                        t.span.clone(),
-                    )
-                    .with_help(help),
-                );
-            }
+        for t in r.transfers.iter().filter(|t| t.applies_on(at)) {
+            out.extend(judge_transfer(id.as_str(), r, t, at));
         }
     }
+}
+
+/// What the published notice (and every letter that states safeguards)
+/// must not say on `at`: each transfer it states whose mechanism is not a
+/// valid one on that day, as an error. A notice that states one breaches
+/// GDPR Art. 13(1)(f), 5(1)(a) and 44; tillit renders it only when the
+/// operator overrides this explicitly.
+pub fn unpublishable(policy: &Policy, at: Date) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (id, r) in &policy.recipients {
+        for t in r.transfers.iter().filter(|t| t.is_current()) {
+            out.extend(
+                judge_transfer(id.as_str(), r, t, at)
+                    .into_iter()
+                    .filter(|d| {
+                        matches!(d.code, "invalid-transfer-mechanism" | "no-adequacy-decision")
+                    })
+                    .map(Diagnostic::into_error),
+            );
+        }
+    }
+    out
+}
+
+/// Whether `transfer`, stated for the recipient `recipient`, is one that
+/// [`unpublishable`] refuses on `at`.
+pub fn states_invalid_safeguard(recipient: &Recipient, transfer: &Transfer, at: Date) -> bool {
+    judge_transfer("", recipient, transfer, at).iter().any(|d| {
+        matches!(d.code, "invalid-transfer-mechanism" | "no-adequacy-decision")
+    })
+}
+
+fn judge_transfer(id: &str, r: &Recipient, t: &Transfer, at: Date) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    if legal::is_eea(&t.country) {
+        return out;
+    }
+    let categories: Vec<&str> = r.categories.iter().map(|c| c.as_str()).collect();
+    let country = legal::country_name(&t.country, Lang::En);
+    // Adequacy for this country goes through the Data Privacy Framework.
+    let through_dpf =
+        legal::scoped_adequacy(&t.country).is_some_and(|a| a.relied_on_as == Mechanism::Dpf);
+    let what = format!(
+        "the transfer of {} data to {country} by `{id}`",
+        categories.join(" and ")
+    );
+    let Some(mechanism) = t.mechanism else {
+        out.push(
+            Diagnostic::warning(
+                "transfer-without-mechanism",
+                format!("{what} names no transfer mechanism"),
+                t.span.clone(),
+            )
+            .with_label("third country, no safeguard")
+            .with_help(format!(
+                "a transfer outside the EU/EEA needs an adequacy decision or an appropriate safeguard (GDPR Art. 45, 46): set `mechanism`, e.g. \"scc\" ({})",
+                Mechanism::Scc.fact().instrument
+            )),
+        );
+        return out;
+    };
+    let fact = mechanism.fact();
+    if let Some(why) = fact.why_invalid(t.since, at) {
+        out.push(
+            Diagnostic::warning(
+                "invalid-transfer-mechanism",
+                format!("{what} relies on {}, which is not valid on {at}: {why}", fact.name_en),
+                t.span.clone(),
+            )
+            .with_label(format!("{} is no valid mechanism on {at}", fact.id))
+            .with_help(if through_dpf {
+                format!(
+                    "rely on the EU-US Data Privacy Framework ({}) if the recipient is certified, otherwise on standard contractual clauses ({}) with a transfer impact assessment; then correct the published notice",
+                    Mechanism::Dpf.fact().instrument,
+                    Mechanism::Scc.fact().instrument
+                )
+            } else {
+                format!(
+                    "rely on standard contractual clauses ({}) or another safeguard of GDPR Art. 46; then correct the published notice",
+                    Mechanism::Scc.fact().instrument
+                )
+            }),
+        );
+        return out;
+    }
+    let uncovered = matches!(mechanism, Mechanism::Adequacy | Mechanism::Dpf)
+        && !legal::adequacy_covers(mechanism, &t.country, at);
+    if uncovered {
+        let help = if through_dpf {
+            "US adequacy covers only organisations certified under the Data Privacy Framework: use `mechanism = \"dpf\"` if the recipient is certified, otherwise \"scc\"".to_owned()
+        } else {
+            format!(
+                "no adequacy decision covers {country} on {at}: use standard contractual clauses (\"scc\") or another safeguard of GDPR Art. 46"
+            )
+        };
+        out.push(
+            Diagnostic::warning(
+                "no-adequacy-decision",
+                format!("{what} relies on an adequacy decision that does not cover {country} on {at}"),
+                t.span.clone(),
+            )
+            .with_help(help),
+        );
+        return out;
+    }
+    if mechanism == Mechanism::Adequacy && !t.within_scope {
+        if let Some((decision, scope)) = legal::adequacy_on(&t.country, at)
+            .and_then(|a| a.scope.map(|scope| (a.decision, scope)))
+        {
+            out.push(
+                Diagnostic::warning(
+                    "adequacy-scope",
+                    format!("{what} relies on the adequacy decision {decision}, which covers {scope}"),
+                    t.span.clone(),
+                )
+                .with_help("confirm that the recipient and the data fall within the decision's scope, then say so with `within-scope = true`; otherwise use standard contractual clauses (\"scc\")"),
+            );
+        }
+    }
+    out
 }
 
 fn retention_coverage(policy: &Policy, out: &mut Vec<Diagnostic>) {

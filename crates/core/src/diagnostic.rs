@@ -134,6 +134,14 @@ impl Diagnostic {
         self
     }
 
+    /// The same finding, as an error that stops what would act on it.
+    pub fn into_error(self) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            ..self
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

@@ -52,6 +52,9 @@ pub struct MechanismFact {
     pub invalid_from: Option<Date>,
     /// What ended it.
     pub ended_by: Option<&'static str>,
+    /// Only an arrangement concluded before this day may rely on it (the old
+    /// clauses after their repeal: decision (EU) 2021/914 Art. 4(4)).
+    pub concluded_before: Option<Date>,
 }
 
 impl MechanismFact {
@@ -62,6 +65,33 @@ impl MechanismFact {
     pub fn valid_on(&self, day: Date) -> bool {
         self.valid_from.is_none_or(|from| day >= from)
             && self.invalid_from.is_none_or(|until| day < until)
+    }
+
+    /// Whether an arrangement concluded on `since` may rely on it on `day`.
+    pub fn valid_for(&self, since: Date, day: Date) -> bool {
+        self.valid_on(day) && self.concluded_before.is_none_or(|before| since < before)
+    }
+
+    /// Why an arrangement concluded on `since` may not rely on it on `day`,
+    /// or `None` where it may.
+    pub fn why_invalid(&self, since: Date, day: Date) -> Option<String> {
+        if let Some(before) = self.concluded_before.filter(|before| since >= *before) {
+            return Some(format!(
+                "only contracts concluded before {before} could rely on it, and this one dates from {since}"
+            ));
+        }
+        if self.valid_on(day) {
+            return None;
+        }
+        Some(self.ended_by.map_or_else(
+            || {
+                format!(
+                    "not in force until {}",
+                    self.valid_from.map_or_else(String::new, |d| d.to_string())
+                )
+            },
+            str::to_owned,
+        ))
     }
 }
 
@@ -77,6 +107,7 @@ pub static MECHANISMS: [MechanismFact; 9] = [
         valid_from: None,
         invalid_from: None,
         ended_by: None,
+        concluded_before: None,
     },
     MechanismFact {
         mechanism: Mechanism::Dpf,
@@ -88,6 +119,7 @@ pub static MECHANISMS: [MechanismFact; 9] = [
         valid_from: Some(date(2023, 7, 10)),
         invalid_from: None,
         ended_by: None,
+        concluded_before: None,
     },
     MechanismFact {
         mechanism: Mechanism::Scc,
@@ -99,6 +131,7 @@ pub static MECHANISMS: [MechanismFact; 9] = [
         valid_from: Some(date(2021, 6, 27)),
         invalid_from: None,
         ended_by: None,
+        concluded_before: None,
     },
     MechanismFact {
         mechanism: Mechanism::Scc2010,
@@ -112,6 +145,10 @@ pub static MECHANISMS: [MechanismFact; 9] = [
         ended_by: Some(
             "repealed by decision (EU) 2021/914; no longer valid for existing contracts after 2022-12-27",
         ),
+        // Decision (EU) 2021/914 Art. 4(4): contracts concluded before
+        // 27 September 2021 on the old clauses stayed valid until
+        // 27 December 2022; one concluded later never was.
+        concluded_before: Some(date(2021, 9, 27)),
     },
     MechanismFact {
         mechanism: Mechanism::Bcr,
@@ -123,6 +160,7 @@ pub static MECHANISMS: [MechanismFact; 9] = [
         valid_from: None,
         invalid_from: None,
         ended_by: None,
+        concluded_before: None,
     },
     MechanismFact {
         mechanism: Mechanism::CodeOfConduct,
@@ -134,6 +172,7 @@ pub static MECHANISMS: [MechanismFact; 9] = [
         valid_from: None,
         invalid_from: None,
         ended_by: None,
+        concluded_before: None,
     },
     MechanismFact {
         mechanism: Mechanism::Certification,
@@ -145,6 +184,7 @@ pub static MECHANISMS: [MechanismFact; 9] = [
         valid_from: None,
         invalid_from: None,
         ended_by: None,
+        concluded_before: None,
     },
     MechanismFact {
         mechanism: Mechanism::Derogation,
@@ -156,6 +196,7 @@ pub static MECHANISMS: [MechanismFact; 9] = [
         valid_from: None,
         invalid_from: None,
         ended_by: None,
+        concluded_before: None,
     },
     MechanismFact {
         mechanism: Mechanism::PrivacyShield,
@@ -167,6 +208,7 @@ pub static MECHANISMS: [MechanismFact; 9] = [
         valid_from: Some(date(2016, 8, 1)),
         invalid_from: Some(date(2020, 7, 16)),
         ended_by: Some("invalidated by the CJEU in Schrems II (C-311/18) on 2020-07-16"),
+        concluded_before: None,
     },
 ];
 
@@ -259,7 +301,9 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         decision: "(EU) 2019/419",
         from: date(2019, 1, 23),
         invalid_from: None,
-        scope: None,
+        scope: Some(
+            "only transfers to organisations bound by the APPI and the Supplementary Rules that came with the decision",
+        ),
         relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
@@ -283,7 +327,9 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         decision: "(EU) 2022/254",
         from: date(2021, 12, 17),
         invalid_from: None,
-        scope: None,
+        scope: Some(
+            "not credit information processed under the Credit Information Act by organisations the Financial Services Commission supervises",
+        ),
         relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
@@ -299,13 +345,23 @@ pub static ADEQUACY: &[AdequacyDecision] = &[
         decision: "(EU) 2021/1772, renewed",
         from: date(2021, 6, 28),
         invalid_from: Some(date(2031, 12, 28)),
-        scope: None,
+        scope: Some("not data transferred for the purposes of UK immigration control"),
         relied_on_as: Mechanism::Adequacy,
     },
     AdequacyDecision {
         country: "UY",
         decision: "2012/484/EU",
         from: date(2012, 8, 21),
+        invalid_from: None,
+        scope: None,
+        relied_on_as: Mechanism::Adequacy,
+    },
+    AdequacyDecision {
+        // An international organisation: adequacy under Art. 45(1) reaches
+        // international organisations as well as countries.
+        country: "EPO",
+        decision: "adequacy decision on the European Patent Organisation of 15 July 2025",
+        from: date(2025, 7, 15),
         invalid_from: None,
         scope: None,
         relied_on_as: Mechanism::Adequacy,
@@ -351,6 +407,10 @@ pub fn is_eea(country: &str) -> bool {
     EEA.contains(&country)
 }
 
+/// International organisations a transfer may name instead of a country,
+/// by the code a policy writes.
+pub static INTERNATIONAL_ORGANISATIONS: [&str; 1] = ["EPO"];
+
 /// Names of the countries a notice is most likely to mention; other codes
 /// are shown as the code itself.
 static COUNTRY_NAMES: &[(&str, &str, &str)] = &[
@@ -373,6 +433,11 @@ static COUNTRY_NAMES: &[(&str, &str, &str)] = &[
     ("CN", "Kina", "China"),
     ("AU", "Australien", "Australia"),
     ("SE", "Sverige", "Sweden"),
+    (
+        "EPO",
+        "Europeiska patentorganisationen",
+        "the European Patent Organisation",
+    ),
 ];
 
 pub fn country_name(code: &str, lang: Lang) -> &str {
@@ -430,6 +495,26 @@ mod tests {
         assert!(!adequacy_covers(Mechanism::Dpf, "GB", date(2025, 1, 1)));
         assert!(adequacy_covers(Mechanism::Adequacy, "GB", date(2025, 1, 1)));
         assert!(is_eea("NO") && is_eea("SE") && !is_eea("CH"));
+    }
+
+    #[test]
+    fn old_clauses_count_only_for_contracts_concluded_before_27_september_2021() {
+        let old = Mechanism::Scc2010.fact();
+        assert!(old.valid_for(date(2021, 9, 26), date(2022, 12, 27)));
+        assert!(!old.valid_for(date(2021, 9, 27), date(2021, 10, 1)));
+        assert!(!old.valid_for(date(2021, 9, 26), date(2022, 12, 28)));
+        assert!(old.why_invalid(date(2021, 10, 1), date(2021, 10, 2)).is_some());
+        assert!(old.why_invalid(date(2020, 1, 1), date(2021, 10, 2)).is_none());
+    }
+
+    #[test]
+    fn scoped_adequacy_says_what_it_leaves_out() {
+        for country in ["JP", "KR", "GB", "CA", "US"] {
+            let a = adequacy_on(country, date(2026, 1, 1));
+            assert!(a.and_then(|a| a.scope).is_some(), "{country}");
+        }
+        assert!(adequacy_on("EPO", date(2025, 7, 14)).is_none());
+        assert!(adequacy_covers(Mechanism::Adequacy, "EPO", date(2025, 7, 15)));
     }
 
     #[test]

@@ -65,7 +65,7 @@ pub fn record(policy: &Policy, lang: Lang) -> Record {
             let transfers = recipients
                 .iter()
                 .flat_map(|(rid, r)| {
-                    r.transfers.iter().map(move |t| {
+                    r.transfers.iter().filter(|t| t.is_current()).map(move |t| {
                         let mechanism = t.mechanism.map_or_else(
                             || lang.pick("ingen skyddsåtgärd", "no safeguard").to_owned(),
                             |m| format!("{} ({})", m.fact().name(lang), m.fact().instrument),

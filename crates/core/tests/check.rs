@@ -208,17 +208,17 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "a third-country transfer with no mechanism",
-        from: "{ country = \"US\", mechanism = \"privacy-shield\", since = \"2018-05-25\" }",
-        to: "{ country = \"US\", since = \"2018-05-25\" }",
+        from: "{ country = \"US\", mechanism = \"dpf\", since = \"2023-07-10\" }",
+        to: "{ country = \"US\", since = \"2023-07-10\" }",
         severity: Severity::Warning,
         code: "transfer-without-mechanism",
-        after: "transfers = [",
+        after: "(adequacy decision (EU) 2023/1795)",
         needle: "{ country",
         says: "names no transfer mechanism",
     },
     Case {
         name: "US adequacy without the Data Privacy Framework",
-        from: "mechanism = \"privacy-shield\"",
+        from: "mechanism = \"dpf\"",
         to: "mechanism = \"adequacy\"",
         severity: Severity::Warning,
         code: "no-adequacy-decision",
@@ -228,13 +228,33 @@ const CASES: &[Case] = &[
     },
     Case {
         name: "the old standard contractual clauses",
-        from: "mechanism = \"privacy-shield\"",
-        to: "mechanism = \"scc-2010\"",
+        from: "mechanism = \"dpf\", since = \"2023-07-10\"",
+        to: "mechanism = \"scc-2010\", since = \"2020-01-01\"",
         severity: Severity::Warning,
         code: "invalid-transfer-mechanism",
         after: "transfers = [",
         needle: "\"scc-2010\"",
         says: "no longer valid for existing contracts",
+    },
+    Case {
+        name: "a transfer replaced before it began",
+        from: "until = \"2023-07-09\"",
+        to: "until = \"2017-07-09\"",
+        severity: Severity::Error,
+        code: "bad-value",
+        after: "transfers = [",
+        needle: "\"2017-07-09\"",
+        says: "ends on 2017-07-09, before it began on 2018-05-25",
+    },
+    Case {
+        name: "an adequacy decision with a limited scope, not confirmed",
+        from: "{ country = \"US\", mechanism = \"dpf\", since = \"2023-07-10\" }",
+        to: "{ country = \"JP\", mechanism = \"adequacy\", since = \"2023-07-10\" }",
+        severity: Severity::Warning,
+        code: "adequacy-scope",
+        after: "(adequacy decision (EU) 2023/1795)",
+        needle: "\"adequacy\"",
+        says: "Supplementary Rules",
     },
     Case {
         name: "e-mail marketing without consent or the customer exception",
@@ -431,6 +451,101 @@ fn lints_judge_by_the_law_of_the_date_checked() {
         1,
         "the DPF did not exist before 2023-07-10"
     );
+}
+
+/// Finding 11: the old clauses count only for contracts concluded before
+/// 27 September 2021 (decision (EU) 2021/914 Art. 4(4)).
+#[test]
+fn old_clauses_are_judged_by_the_day_the_contract_was_concluded() {
+    let with = |since: &str| {
+        let text = edited(
+            "mechanism = \"dpf\", since = \"2023-07-10\"",
+            &format!("mechanism = \"scc-2010\", since = \"{since}\""),
+        );
+        check(&SourceFile::new("policy.toml", text), date(2022, 6, 1))
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == "invalid-transfer-mechanism")
+            .map(|d| d.message)
+            .filter(|m| m.contains("old standard contractual clauses"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(with("2021-09-26"), Vec::<String>::new());
+    let late = with("2021-09-27");
+    assert_eq!(late.len(), 1, "{late:?}");
+    assert!(
+        late[0].contains("only contracts concluded before 2021-09-27"),
+        "{late:?}"
+    );
+}
+
+#[test]
+fn adequacy_reaches_the_european_patent_organisation_from_15_july_2025() {
+    let text = edited(
+        "{ country = \"US\", mechanism = \"dpf\", since = \"2023-07-10\" }",
+        "{ country = \"EPO\", mechanism = \"adequacy\", since = \"2023-07-10\" }",
+    );
+    let file = SourceFile::new("policy.toml", text);
+    let before = check(&file, date(2025, 7, 14));
+    assert!(
+        before.diagnostics.iter().any(|d| d.code == "no-adequacy-decision"),
+        "{:?}",
+        before.diagnostics
+    );
+    let after = check(&file, date(2025, 7, 15));
+    assert!(
+        !after.diagnostics.iter().any(|d| d.code.contains("adequacy")),
+        "{:?}",
+        after.diagnostics
+    );
+}
+
+#[test]
+fn a_confirmed_scope_silences_the_scope_warning() {
+    let text = edited(
+        "{ country = \"US\", mechanism = \"dpf\", since = \"2023-07-10\" }",
+        "{ country = \"KR\", mechanism = \"adequacy\", since = \"2023-07-10\", within-scope = true }",
+    );
+    let report = check(&SourceFile::new("policy.toml", text), TODAY);
+    assert!(
+        !report.diagnostics.iter().any(|d| d.code == "adequacy-scope"),
+        "{:?}",
+        report.diagnostics
+    );
+}
+
+/// Finding 1: the notice may not state a safeguard that is not valid on
+/// the day it is published; the Winston example names the one valid today.
+#[test]
+fn a_notice_stating_an_invalid_safeguard_is_unpublishable() {
+    use tillit_core::Policy;
+    use tillit_core::check::unpublishable;
+    let winston = Policy::parse(&SourceFile::new("policy.toml", WINSTON)).unwrap();
+    assert_eq!(unpublishable(&winston, TODAY), vec![]);
+    // The Privacy Shield as the notice's current safeguard.
+    let text = edited(", until = \"2023-07-09\"", "").replacen(
+        "  { country = \"US\", mechanism = \"dpf\", since = \"2023-07-10\" },\n",
+        "",
+        1,
+    );
+    let file = SourceFile::new("policy.toml", text.clone());
+    let shield = Policy::parse(&file).unwrap();
+    let found = unpublishable(&shield, TODAY);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].code, "invalid-transfer-mechanism");
+    assert_eq!(found[0].severity, Severity::Error);
+    let l = found[0].locate(&file);
+    assert_eq!(
+        (l.line, l.column),
+        position(&text, "transfers = [", "\"privacy-shield\"")
+    );
+    // On the last day it was valid, it could be published.
+    assert_eq!(unpublishable(&shield, date(2020, 7, 15)), vec![]);
+    // A replaced arrangement is history: judged by `check --at`, never
+    // stated.
+    let notice = tillit_core::notice::markdown(&winston, tillit_core::Lang::En);
+    assert!(!notice.contains("Privacy Shield"), "{notice}");
+    assert!(notice.contains("Data Privacy Framework"), "{notice}");
 }
 
 #[test]

@@ -247,14 +247,18 @@ const CLAUSES: &[Clause] = &[
     ),
     (
         "P17",
-        "Google Analytics transfers traffic data to the US, citing the Privacy Shield (flagged)",
+        "Google Analytics transfers traffic data to the US: the published text cited the Privacy Shield (history, flagged on the days it applied); the notice states the Data Privacy Framework, valid today",
         |p| {
             let r = &p.recipients["google-analytics"];
-            let cites_shield = r
-                .transfers
-                .iter()
-                .any(|t| t.country == "US" && t.mechanism == Some(Mechanism::PrivacyShield));
-            let flagged = lint(p, date(2026, 11, 25))
+            let cited_shield = r.transfers.iter().any(|t| {
+                t.country == "US"
+                    && t.mechanism == Some(Mechanism::PrivacyShield)
+                    && !t.is_current()
+            });
+            let states_dpf = r.transfers.iter().any(|t| {
+                t.country == "US" && t.mechanism == Some(Mechanism::Dpf) && t.is_current()
+            });
+            let flagged = lint(p, date(2021, 11, 25))
                 .iter()
                 .any(|d| d.code == "invalid-transfer-mechanism");
             let through_cookie = p.cookies.iter().any(|c| {
@@ -263,7 +267,9 @@ const CLAUSES: &[Clause] = &[
                         .as_ref()
                         .is_some_and(|r| r.as_str() == "google-analytics")
             });
-            cites_shield
+            cited_shield
+                && states_dpf
+                && tillit_core::check::unpublishable(p, date(2026, 11, 25)).is_empty()
                 && flagged
                 && through_cookie
                 && r.categories.iter().all(|c| c.as_str() == "traffic")
@@ -339,11 +345,20 @@ fn every_clause_is_carried_by_the_winston_policy() {
 }
 
 #[test]
-fn the_winston_policy_has_exactly_the_privacy_shield_warning() {
+fn the_winston_policy_warned_of_the_privacy_shield_while_it_relied_on_it() {
     let policy = winston();
-    let warnings = lint(&policy, date(2026, 11, 25));
-    let codes: Vec<&str> = warnings.iter().map(|d| d.code).collect();
-    assert_eq!(codes, ["invalid-transfer-mechanism"]);
-    // Before Schrems II the same transfer was lawful.
-    assert!(lint(&policy, date(2020, 7, 15)).is_empty());
+    let codes = |day| {
+        lint(&policy, day)
+            .iter()
+            .map(|d| d.code)
+            .filter(|c| c.contains("transfer") || c.contains("adequacy"))
+            .collect::<Vec<_>>()
+    };
+    // Before Schrems II the transfer was lawful; after it, until the Data
+    // Privacy Framework, it had no valid mechanism; today it has one.
+    assert_eq!(codes(date(2020, 7, 15)), Vec::<&str>::new());
+    assert_eq!(codes(date(2021, 11, 25)), ["invalid-transfer-mechanism"]);
+    assert_eq!(codes(date(2023, 7, 9)), ["invalid-transfer-mechanism"]);
+    assert_eq!(codes(date(2023, 7, 10)), Vec::<&str>::new());
+    assert_eq!(codes(date(2026, 11, 25)), Vec::<&str>::new());
 }

@@ -402,6 +402,7 @@ pub async fn answer_request(
             ground: body.ground,
             record: body.record,
             content: body.content,
+            allow_invalid_safeguards: app.allow_invalid_safeguards,
         };
         let a = tillit_store::answer::answer(l, &schedule, id, &particulars, at)?;
         Ok(axum::Json(json!({

@@ -61,6 +61,9 @@ pub struct App {
     site: website::Site,
     /// Static pages served at `/site/`.
     site_dir: Option<std::path::PathBuf>,
+    /// Letters may state a transfer safeguard that is not valid on the day
+    /// answered (`serve --allow-invalid-safeguards`).
+    allow_invalid_safeguards: bool,
     /// Tokens seen in force lately: SHA-256 → (role, when checked).
     tokens: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
 }
@@ -94,6 +97,7 @@ impl App {
             openapi: std::sync::OnceLock::new(),
             metrics: api::Metrics::default(),
             consents,
+            allow_invalid_safeguards: false,
             tokens: std::sync::Mutex::default(),
         })
     }
@@ -104,6 +108,13 @@ impl App {
     /// the visitor's address.
     pub fn trust_proxies(&mut self, proxies: Vec<tillit_core::visit::Network>) {
         self.site.trust(proxies);
+    }
+
+    /// Lets the access and portability letters state a transfer safeguard
+    /// that is not valid on the day answered; the operator has chosen to
+    /// publish the notice with it too.
+    pub fn allow_invalid_safeguards(&mut self) {
+        self.allow_invalid_safeguards = true;
     }
 
     /// Serves the files under `dir` at `/site/` (the demo site).

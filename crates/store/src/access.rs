@@ -201,7 +201,7 @@ pub fn report(
                     .map(|r| {
                         r.transfers
                             .iter()
-                            .filter(|t| !legal::is_eea(&t.country))
+                            .filter(|t| t.is_current() && !legal::is_eea(&t.country))
                             .map(|t| TransferEntry {
                                 country: t.country.clone(),
                                 country_name: both(|l| {

@@ -14,6 +14,43 @@ use tillit_core::rights::Right;
 
 use crate::{Ledger, StoreError, Writer};
 
+/// Refuses a letter that would state a transfer safeguard not valid on
+/// `day`: the same finding `tillit notice` refuses to publish.
+fn refuse_invalid_safeguards(
+    policy: &tillit_core::Policy,
+    report: &AccessReport,
+    day: jiff::civil::Date,
+) -> Result<(), StoreError> {
+    let invalid: Vec<String> = report
+        .disclosures
+        .iter()
+        .filter_map(|d| policy.recipients.get(d.recipient.as_str()).map(|r| (d, r)))
+        .flat_map(|(d, r)| {
+            r.transfers
+                .iter()
+                .filter(move |t| {
+                    t.is_current() && tillit_core::check::states_invalid_safeguard(r, t, day)
+                })
+                .map(move |t| {
+                    format!(
+                        "`{}` to {} relying on {}",
+                        d.recipient,
+                        t.country,
+                        t.mechanism.map_or("nothing", |m| m.fact().id)
+                    )
+                })
+        })
+        .collect();
+    if invalid.is_empty() {
+        return Ok(());
+    }
+    Err(InputError::Refused(format!(
+        "the letter would state a transfer safeguard that is not valid on {day} ({}); correct the policy (`tillit check` names the finding), or answer with allow-invalid-safeguards to state it anyway",
+        invalid.join("; ")
+    ))
+    .into())
+}
+
 /// What some rights need besides the case itself.
 #[derive(Clone, Debug, Default)]
 pub struct Particulars {
@@ -30,6 +67,10 @@ pub struct Particulars {
     pub record: Option<i64>,
     /// rectification: its corrected content.
     pub content: Option<serde_json::Value>,
+    /// access and portability: state in the letter a transfer safeguard
+    /// that is not valid on the day answered, instead of refusing (the
+    /// operator's explicit override; see `check::unpublishable`).
+    pub allow_invalid_safeguards: bool,
 }
 
 /// A case answered.
@@ -93,6 +134,9 @@ pub fn answer(
             let report =
                 crate::access::report(ledger, policy, schedule, &subject, at, kind, Some(id))?
                     .ok_or_else(|| StoreError::NoSuchSubject(subject.to_string()))?;
+            if !p.allow_invalid_safeguards {
+                refuse_invalid_safeguards(policy, &report, schedule.zone().to_datetime(at).date())?;
+            }
             let response = serde_json::to_value(&report)
                 .map_err(|e| StoreError::Corrupt(format!("cannot encode the report: {e}")))?;
             let digest = ledger.write(at, |w| {

@@ -57,6 +57,58 @@ pub fn load_policy(path: &Path) -> anyhow::Result<Policy> {
     })
 }
 
+/// What `--allow-invalid-safeguards` says, on every command that publishes.
+pub const ALLOW_INVALID_SAFEGUARDS: &str = "State transfer safeguards that are not valid on the day \
+    rendered (e.g. the EU-US Privacy Shield after 2020-07-16), instead of refusing. Publishing an \
+    invalid safeguard breaches GDPR Art. 13(1)(f), 5(1)(a) and 44: correct the policy instead \
+    whenever you can.";
+
+/// Refuses, naming each finding with its file:line:col, a policy whose
+/// published text would state a transfer safeguard that is not valid on
+/// `day`, unless `allow` (the operator's explicit override), in which case
+/// the findings are shown as warnings and the caller goes on.
+pub fn refuse_invalid_safeguards(
+    path: &Path,
+    policy: &Policy,
+    day: jiff::civil::Date,
+    allow: bool,
+) -> anyhow::Result<()> {
+    let findings = tillit_core::check::unpublishable(policy, day);
+    if findings.is_empty() {
+        return Ok(());
+    }
+    let file = read_policy_file(path)?;
+    let n = findings.len();
+    if allow {
+        let warnings: Vec<_> = findings
+            .into_iter()
+            .map(|mut d| {
+                d.severity = tillit_core::Severity::Warning;
+                d
+            })
+            .collect();
+        eprint!(
+            "{}",
+            diagnostics::render(&file, &warnings, diagnostics::stderr_is_terminal())
+        );
+        eprintln!(
+            "warning: stating {n} transfer safeguard{} not valid on {day}, as --allow-invalid-safeguards asks",
+            if n == 1 { "" } else { "s" }
+        );
+        return Ok(());
+    }
+    eprint!(
+        "{}",
+        diagnostics::render(&file, &findings, diagnostics::stderr_is_terminal())
+    );
+    anyhow::bail!(
+        "refusing to publish: the text would state {n} transfer safeguard{} not valid on {day}; correct `{}` (`tillit check` says how), or pass --allow-invalid-safeguards to state {} anyway",
+        if n == 1 { "" } else { "s" },
+        file.name(),
+        if n == 1 { "it" } else { "them" }
+    )
+}
+
 /// Writes `content` to `out`, or to stdout when `out` is `None`. A reader
 /// that stops early (`tillit check | head`) is not an error: the command
 /// still exits with its own verdict.

@@ -3,9 +3,11 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use jiff::ZonedDateTime as Zoned;
 use tillit_core::{Lang, notice};
 
-use super::{emit, load_policy};
+use super::{ALLOW_INVALID_SAFEGUARDS, emit, load_policy, refuse_invalid_safeguards};
+use crate::at;
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug)]
 pub enum Format {
@@ -37,7 +39,10 @@ impl From<LangArg> for Lang {
 /// Render the published privacy notice from the policy.
 ///
 /// Every sentence comes from the policy file, so the published notice and
-/// what tillit enforces never drift. A policy with errors renders nothing.
+/// what tillit enforces never drift. A policy with errors renders nothing,
+/// and neither does one whose notice would state a transfer safeguard that
+/// is not valid on the day rendered (exit 1, naming file:line:col), unless
+/// --allow-invalid-safeguards.
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// The language of the notice.
@@ -54,10 +59,17 @@ pub struct Args {
     /// does, in either language.
     #[arg(long, conflicts_with_all = ["lang", "format"])]
     print_version: bool,
+    /// The day the notice is published (default: today): the transfer
+    /// safeguards it states must be valid then.
+    #[arg(long, value_parser = at::parse, value_name = "DATE")]
+    at: Option<Zoned>,
+    #[arg(long, help = ALLOW_INVALID_SAFEGUARDS)]
+    allow_invalid_safeguards: bool,
 }
 
 pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
-    let policy = load_policy(policy)?;
+    let path = policy;
+    let policy = load_policy(path)?;
     if args.print_version {
         emit(
             args.out.as_deref(),
@@ -65,6 +77,8 @@ pub fn run(policy: &Path, args: Args) -> anyhow::Result<ExitCode> {
         )?;
         return Ok(ExitCode::SUCCESS);
     }
+    let day = at::or_now(args.at)?.date();
+    refuse_invalid_safeguards(path, &policy, day, args.allow_invalid_safeguards)?;
     let lang = args.lang.into();
     let rendered = match args.format {
         Format::Md => notice::markdown(&policy, lang),

@@ -143,6 +143,8 @@ pub struct AnswerArgs {
     content: Option<String>,
     #[arg(long, value_parser = at::parse, value_name = "TIME")]
     at: Option<Zoned>,
+    #[arg(long, help = super::ALLOW_INVALID_SAFEGUARDS)]
+    allow_invalid_safeguards: bool,
 }
 
 fn kind(s: &str) -> Result<Right, String> {
@@ -347,6 +349,7 @@ fn answer(cx: &Context, a: AnswerArgs) -> anyhow::Result<ExitCode> {
         ground: a.ground.clone(),
         record: a.record,
         content,
+        allow_invalid_safeguards: a.allow_invalid_safeguards,
     };
     let schedule = Schedule::new(&policy, tz.clone());
     let answered =

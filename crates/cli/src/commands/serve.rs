@@ -41,13 +41,29 @@ pub struct Args {
     /// examples/winston/site, a demo page with the consent banner).
     #[arg(long, value_name = "DIR")]
     site: Option<std::path::PathBuf>,
+    /// Serve the notice (and answer access requests with letters) stating
+    /// transfer safeguards that are not valid today, instead of refusing
+    /// to start. Publishing an invalid safeguard breaches GDPR
+    /// Art. 13(1)(f), 5(1)(a) and 44: correct the policy instead whenever
+    /// you can.
+    #[arg(long)]
+    allow_invalid_safeguards: bool,
 }
 
 pub fn run(cx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let policy = cx.policy()?;
+    super::refuse_invalid_safeguards(
+        &cx.policy,
+        &policy,
+        at::or_now(None)?.date(),
+        a.allow_invalid_safeguards,
+    )?;
     let _log = tillit_server::init_logging();
     let mut app = tillit_server::App::new(policy, &cx.db, at::zone()?)?;
     app.trust_proxies(a.trusted_proxies);
+    if a.allow_invalid_safeguards {
+        app.allow_invalid_safeguards();
+    }
     if let Some(dir) = a.site {
         anyhow::ensure!(dir.is_dir(), "--site {}: no such directory", dir.display());
         app.serve_site(dir);

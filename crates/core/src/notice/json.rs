@@ -114,7 +114,7 @@ pub fn json(policy: &Policy, lang: Lang) -> Value {
             "categories": r.categories,
             "basis": r.basis.map(|b| b.dpv()),
             "subConsultants": r.sub_consultants,
-            "transfers": r.transfers.iter().map(|t| json!({
+            "transfers": r.transfers.iter().filter(|t| t.is_current()).map(|t| json!({
                 "country": t.country,
                 "thirdCountry": !legal::is_eea(&t.country),
                 "mechanism": t.mechanism.map(|m| m.fact().id),

@@ -557,7 +557,7 @@ impl Builder<'_> {
                 self.t("Uppgifter", "Data"),
                 join_and(&categories, lang)
             )));
-            for t in &r.transfers {
+            for t in r.transfers.iter().filter(|t| t.is_current()) {
                 let country = legal::country_name(&t.country, lang);
                 let how = t.mechanism.map_or_else(
                     || {
@@ -587,7 +587,11 @@ impl Builder<'_> {
             .policy
             .recipients
             .values()
-            .any(|r| r.transfers.iter().any(|t| !legal::is_eea(&t.country)))
+            .any(|r| {
+                r.transfers
+                    .iter()
+                    .any(|t| t.is_current() && !legal::is_eea(&t.country))
+            })
         {
             self.plain(self.t(
                 "När vi överför data till ett land utanför EU/EES (så kallat tredje land) vidtar vi lämpliga skyddsåtgärder och säkerställer att överförd data hanteras i enlighet med gällande lag.",

@@ -513,8 +513,29 @@ pub struct Transfer {
     /// ISO 3166-1 alpha-2.
     pub country: String,
     pub mechanism: Option<Mechanism>,
+    /// The day the transfer's arrangement was concluded (for clauses, the
+    /// contract's date), from which it applies.
     pub since: Date,
+    /// The last day it applied, for an arrangement that has been replaced.
+    /// Such an entry is history: `check --at` judges it on the days it
+    /// applied, and the notice no longer states it.
+    pub until: Option<Date>,
+    /// The operator confirms that the recipient and the data fall within
+    /// the scope of an adequacy decision that does not cover everything.
+    pub within_scope: bool,
     pub span: Span,
+}
+
+impl Transfer {
+    /// Whether the arrangement applied on `day`.
+    pub fn applies_on(&self, day: Date) -> bool {
+        self.since <= day && self.until.is_none_or(|until| day <= until)
+    }
+
+    /// Whether the published notice states it: it has not been replaced.
+    pub fn is_current(&self) -> bool {
+        self.until.is_none()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -204,6 +204,9 @@ pub(super) struct RawTransfer {
     pub country: S,
     pub mechanism: Option<Spanned<Mechanism>>,
     pub since: S,
+    pub until: Option<S>,
+    #[serde(default)]
+    pub within_scope: bool,
 }
 
 #[derive(Deserialize)]

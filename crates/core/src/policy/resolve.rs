@@ -242,13 +242,15 @@ impl Resolver {
 
     fn country(&mut self, s: &S) -> Option<String> {
         let c = s.get_ref();
-        if c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase()) {
+        if (c.len() == 2 && c.chars().all(|ch| ch.is_ascii_uppercase()))
+            || crate::legal::INTERNATIONAL_ORGANISATIONS.contains(&c.as_str())
+        {
             Some(c.clone())
         } else {
             self.bad_value(
                 s.span(),
                 format!("`{c}` is not a country code"),
-                Some("use the ISO 3166-1 alpha-2 code in capitals, e.g. SE, US, GB"),
+                Some("use the ISO 3166-1 alpha-2 code in capitals, e.g. SE, US, GB, or EPO for the European Patent Organisation"),
             );
             None
         }
@@ -862,11 +864,27 @@ impl Resolver {
                     .map_or_else(|| t.span(), Spanned::span);
                 let country = self.country(&t.get_ref().country);
                 let since = self.date(&t.get_ref().since);
-                if let (Some(country), Some(since)) = (country, since) {
+                let until = t.get_ref().until.as_ref().map(|u| (u, self.date(u)));
+                let until = match (since, until) {
+                    (_, None) => Some(None),
+                    (_, Some((_, None))) => None,
+                    (Some(since), Some((u, Some(until)))) if until < since => {
+                        self.bad_value(
+                            u.span(),
+                            format!("the transfer ends on {until}, before it began on {since}"),
+                            Some("`until` is the last day the arrangement applied, on or after `since`"),
+                        );
+                        None
+                    }
+                    (_, Some((_, Some(until)))) => Some(Some(until)),
+                };
+                if let (Some(country), Some(since), Some(until)) = (country, since, until) {
                     transfers.push(Transfer {
                         country,
                         mechanism: t.get_ref().mechanism.as_ref().map(|m| *m.get_ref()),
                         since,
+                        until,
+                        within_scope: t.get_ref().within_scope,
                         span,
                     });
                 }
