@@ -35,7 +35,7 @@ fn policy_file(dir: &tempfile::TempDir, text: &str) -> String {
 }
 
 #[test]
-fn check_passes_winston_with_one_warning_naming_privacy_shield_and_schrems_ii() {
+fn check_passes_winston_with_one_warning_on_its_contract_basis_for_security() {
     let p = winston_path();
     let out = tillit(&[
         "check",
@@ -48,14 +48,29 @@ fn check_passes_winston_with_one_warning_naming_privacy_shield_and_schrems_ii() 
     assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
     assert_eq!(text.matches("⚠").count(), 1, "{text}");
     assert!(
-        text.contains("Privacy Shield") && text.contains("Schrems II"),
+        text.contains("contract-basis-for-security") && text.contains("Guidelines 2/2019"),
         "{text}"
     );
     assert!(text.contains("0 errors, 1 warning"), "{text}");
+    // The history: between Schrems II and the Data Privacy Framework the
+    // published safeguard was the invalid Privacy Shield.
+    let then = tillit(&[
+        "check",
+        "--policy",
+        &p.display().to_string(),
+        "--at",
+        "2021-11-25",
+    ]);
+    let text = stdout(&then);
+    assert!(
+        text.contains("Privacy Shield") && text.contains("Schrems II"),
+        "{text}"
+    );
+    assert!(text.contains("0 errors, 2 warnings"), "{text}");
 }
 
 #[test]
-fn deny_warnings_fails_on_the_privacy_shield() {
+fn deny_warnings_fails_on_a_warning() {
     let p = winston_path().display().to_string();
     let out = tillit(&[
         "check",
@@ -67,16 +82,25 @@ fn deny_warnings_fails_on_the_privacy_shield() {
     ]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     assert!(stdout(&out).contains("denied by --deny-warnings"));
-    // Judged by the law of a day before Schrems II, there is nothing to deny.
-    let before = tillit(&[
+    // With security on legitimate interest there is nothing to deny.
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let fixed = policy_file(
+        &dir,
+        &WINSTON.replacen(
+            "basis = { customer = \"contract\", traffic = \"legal-obligation\" }",
+            "basis = { customer = \"legitimate-interest\", traffic = \"legal-obligation\" }",
+            1,
+        ),
+    );
+    let clean = tillit(&[
         "check",
         "--policy",
-        &p,
+        &fixed,
         "--deny-warnings",
         "--at",
-        "2020-07-15",
+        "2026-11-25",
     ]);
-    assert_eq!(before.status.code(), Some(0), "{}", stdout(&before));
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
 }
 
 #[test]
@@ -88,17 +112,20 @@ fn check_json_gives_the_same_finding_machine_readably() {
         &p,
         "--json",
         "--at",
-        "2026-11-25T12:00:00Z",
+        "2021-11-25T12:00:00Z",
     ]);
     assert_eq!(out.status.code(), Some(0));
     let json: serde_json::Value =
         serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
     assert_eq!(json["ok"], true);
     assert_eq!(json["errors"], 0);
-    assert_eq!(json["warnings"], 1);
-    assert_eq!(json["at"], "2026-11-25");
-    let d = &json["diagnostics"][0];
-    assert_eq!(d["code"], "invalid-transfer-mechanism");
+    assert_eq!(json["warnings"], 2);
+    assert_eq!(json["at"], "2021-11-25");
+    let d = json["diagnostics"]
+        .as_array()
+        .and_then(|d| d.iter().find(|d| d["code"] == "invalid-transfer-mechanism"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{json}"));
     assert_eq!(d["severity"], "warning");
     let line = d["line"].as_u64().unwrap_or(0) as usize;
     assert!(
@@ -112,6 +139,114 @@ fn check_json_gives_the_same_finding_machine_readably() {
         d["source_line"]
             .as_str()
             .is_some_and(|l| l.contains("privacy-shield"))
+    );
+}
+
+/// The Winston policy as its published text had it: the Privacy Shield as
+/// the current safeguard for Google Analytics.
+fn shield_policy(dir: &tempfile::TempDir) -> String {
+    let text = WINSTON
+        .replacen(", until = \"2023-07-09\"", "", 1)
+        .replacen(
+            "  { country = \"US\", mechanism = \"dpf\", since = \"2023-07-10\" },\n",
+            "",
+            1,
+        );
+    assert!(!text.contains("\"dpf\""));
+    policy_file(dir, &text)
+}
+
+#[test]
+fn notice_and_serve_refuse_to_state_an_invalid_safeguard_unless_overridden() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let p = shield_policy(&dir);
+    let out = tillit(&[
+        "notice",
+        "--policy",
+        &p,
+        "--lang",
+        "en",
+        "--at",
+        "2026-11-25",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stdout(&out).is_empty(), "nothing is published");
+    let err = stderr(&out);
+    assert!(
+        err.contains("invalid-transfer-mechanism")
+            && err.contains("Schrems II")
+            && err.contains("policy.toml:")
+            && err.contains("--allow-invalid-safeguards"),
+        "{err}"
+    );
+    // Every format and language refuses alike.
+    for format in ["md", "html", "json"] {
+        let out = tillit(&[
+            "notice",
+            "--policy",
+            &p,
+            "--format",
+            format,
+            "--at",
+            "2026-11-25",
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{format}");
+    }
+    // On a day it was valid, it is published.
+    let then = tillit(&[
+        "notice",
+        "--policy",
+        &p,
+        "--lang",
+        "en",
+        "--at",
+        "2020-07-15",
+    ]);
+    assert_eq!(then.status.code(), Some(0), "{}", stderr(&then));
+    assert!(stdout(&then).contains("relying on the EU-US Privacy Shield"));
+    // The operator's explicit override publishes it, and says so.
+    let forced = tillit(&[
+        "notice",
+        "--policy",
+        &p,
+        "--lang",
+        "en",
+        "--at",
+        "2026-11-25",
+        "--allow-invalid-safeguards",
+    ]);
+    assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
+    assert!(stdout(&forced).contains("Privacy Shield"));
+    assert!(stderr(&forced).contains("as --allow-invalid-safeguards asks"));
+    // `serve` refuses to start on it, before it opens anything.
+    let db = dir.path().join("l.db");
+    let served = tillit(&[
+        "--db",
+        &format!("sqlite://{}", db.display()),
+        "serve",
+        "--policy",
+        &p,
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(served.status.code(), Some(1), "{}", stdout(&served));
+    assert!(stderr(&served).contains("refusing to publish"));
+    assert!(!db.exists());
+    // The Winston example states the safeguard valid today.
+    let winston = tillit(&[
+        "notice",
+        "--policy",
+        &winston_path().display().to_string(),
+        "--lang",
+        "en",
+        "--at",
+        "2026-11-25",
+    ]);
+    assert_eq!(winston.status.code(), Some(0));
+    let text = stdout(&winston);
+    assert!(
+        text.contains("relying on the EU-US Data Privacy Framework") && !text.contains("Shield"),
+        "{text}"
     );
 }
 

@@ -386,6 +386,50 @@ fn an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else(d
         ],
     );
 
+    // A letter never states a safeguard that is not valid on the day it is
+    // answered (here: the Privacy Shield, as Winston's published text had
+    // it), unless the operator overrides it; the case stays open.
+    let shield = l.dir.path().join("shield.toml");
+    let winston = include_str!("../../../examples/winston/policy.toml");
+    std::fs::write(
+        &shield,
+        winston
+            .replacen(", until = \"2023-07-09\"", "", 1)
+            .replacen(
+                "  { country = \"US\", mechanism = \"dpf\", since = \"2023-07-10\" },\n",
+                "",
+                1,
+            ),
+    )
+    .unwrap();
+    let shield = shield.display().to_string();
+    let refused = run(
+        &l,
+        db,
+        &[
+            "--policy",
+            &shield,
+            "request",
+            "answer",
+            &id,
+            "--at",
+            "2026-11-04",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(
+        stderr(&refused).contains("not valid on 2026-11-04")
+            && stderr(&refused).contains("privacy-shield"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(stdout(&refused).is_empty(), "nothing was sent");
+    assert_eq!(
+        json(&l, db, &["request", "show", &id, "--json"])["status"],
+        "verified",
+        "still waiting for its answer"
+    );
+
     let text = ok(
         &l,
         db,
@@ -453,7 +497,7 @@ fn an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else(d
         disclosures[0]["transfers"][0]["safeguard"]["en"]
             .as_str()
             .unwrap()
-            .contains("Privacy Shield"),
+            .contains("Data Privacy Framework"),
         "{}",
         disclosures[0]
     );

@@ -60,6 +60,8 @@ pub fn lint(policy: &Policy, at: Date) -> Vec<Diagnostic> {
     indirect_sources(policy, &mut out);
     cookies(policy, &mut out);
     purpose_limitation(policy, &mut out);
+    notice_completeness(policy, &mut out);
+    questioned_bases(policy, &mut out);
     out.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
     out
 }
@@ -85,7 +87,10 @@ pub fn unpublishable(policy: &Policy, at: Date) -> Vec<Diagnostic> {
                 judge_transfer(id.as_str(), r, t, at)
                     .into_iter()
                     .filter(|d| {
-                        matches!(d.code, "invalid-transfer-mechanism" | "no-adequacy-decision")
+                        matches!(
+                            d.code,
+                            "invalid-transfer-mechanism" | "no-adequacy-decision"
+                        )
                     })
                     .map(Diagnostic::into_error),
             );
@@ -98,7 +103,10 @@ pub fn unpublishable(policy: &Policy, at: Date) -> Vec<Diagnostic> {
 /// [`unpublishable`] refuses on `at`.
 pub fn states_invalid_safeguard(recipient: &Recipient, transfer: &Transfer, at: Date) -> bool {
     judge_transfer("", recipient, transfer, at).iter().any(|d| {
-        matches!(d.code, "invalid-transfer-mechanism" | "no-adequacy-decision")
+        matches!(
+            d.code,
+            "invalid-transfer-mechanism" | "no-adequacy-decision"
+        )
     })
 }
 
@@ -168,26 +176,27 @@ fn judge_transfer(id: &str, r: &Recipient, t: &Transfer, at: Date) -> Vec<Diagno
         out.push(
             Diagnostic::warning(
                 "no-adequacy-decision",
-                format!("{what} relies on an adequacy decision that does not cover {country} on {at}"),
+                format!(
+                    "{what} relies on an adequacy decision that does not cover {country} on {at}"
+                ),
                 t.span.clone(),
             )
             .with_help(help),
         );
         return out;
     }
-    if mechanism == Mechanism::Adequacy && !t.within_scope {
-        if let Some((decision, scope)) = legal::adequacy_on(&t.country, at)
-            .and_then(|a| a.scope.map(|scope| (a.decision, scope)))
-        {
-            out.push(
-                Diagnostic::warning(
-                    "adequacy-scope",
-                    format!("{what} relies on the adequacy decision {decision}, which covers {scope}"),
-                    t.span.clone(),
-                )
-                .with_help("confirm that the recipient and the data fall within the decision's scope, then say so with `within-scope = true`; otherwise use standard contractual clauses (\"scc\")"),
-            );
-        }
+    let scope = legal::adequacy_on(&t.country, at)
+        .and_then(|a| a.scope.map(|scope| (a.decision, scope)))
+        .filter(|_| mechanism == Mechanism::Adequacy && !t.within_scope);
+    if let Some((decision, scope)) = scope {
+        out.push(
+            Diagnostic::warning(
+                "adequacy-scope",
+                format!("{what} relies on the adequacy decision {decision}, which covers {scope}"),
+                t.span.clone(),
+            )
+            .with_help("confirm that the recipient and the data fall within the decision's scope, then say so with `within-scope = true`; otherwise use standard contractual clauses (\"scc\")"),
+        );
     }
     out
 }
@@ -366,6 +375,101 @@ fn purpose_limitation(policy: &Policy, out: &mut Vec<Diagnostic>) {
                     "grant it to the roles that need it, e.g. `access = {{ {id} = [\"{}\"] }}`, or remove the purpose",
                     purpose.basis.keys().next().map_or("category", |c| c.as_str())
                 )),
+            );
+        }
+    }
+}
+
+/// What GDPR Art. 13 and 14 require the notice to say, where the policy
+/// says nothing the notice could build it from.
+fn notice_completeness(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for (id, p) in &policy.purposes {
+        let obliged = p
+            .basis
+            .values()
+            .any(|b| matches!(b, LegalBasis::Contract | LegalBasis::LegalObligation));
+        if !obliged {
+            continue;
+        }
+        let missing = match p.required {
+            None => Some("whether the subject must provide the data"),
+            Some(r)
+                if r != crate::policy::Requirement::Voluntary && p.if_not_provided.is_none() =>
+            {
+                Some("what follows if the subject does not provide the data")
+            }
+            Some(_) => None,
+        };
+        if let Some(missing) = missing {
+            out.push(
+                Diagnostic::warning(
+                    "provision-unstated",
+                    format!("purpose `{id}` does not say {missing}"),
+                    p.span.clone(),
+                )
+                .with_help("GDPR Art. 13(2)(e): set `required = \"contract\"` (or \"law\", \"voluntary\") and `if-not-provided = { sv = \"…\", en = \"…\" }`"),
+            );
+        }
+    }
+    if policy.automated_decisions.is_none() {
+        out.push(Diagnostic {
+            span: None,
+            ..Diagnostic::warning(
+                "automated-decisions-unstated",
+                "the policy does not say whether decisions are made by automated means alone, such as an automatic credit assessment",
+                0..0,
+            )
+            .with_help("GDPR Art. 13(2)(f), 14(2)(g): add [automated-decisions] with `used = false`, or `used = true` and a `description` of what is decided, the logic involved and what it means for the subject")
+        });
+    }
+    for (id, s) in &policy.sources {
+        if !s.from_subject && s.register.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            out.push(
+                Diagnostic::warning(
+                    "source-unnamed",
+                    format!("source `{id}` obtains data from others but does not say from whom"),
+                    s.span.clone(),
+                )
+                .with_help("GDPR Art. 14(2)(f): name the source (a register, a credit bureau) with `register = \"…\"`"),
+            );
+        }
+    }
+}
+
+/// Legal bases that guidance questions for the purpose they are given.
+fn questioned_bases(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for (id, p) in &policy.purposes {
+        let security = matches!(
+            p.dpv.as_deref(),
+            Some("EnforceSecurity" | "FraudPreventionAndDetection")
+        );
+        let on_contract: Vec<&str> = p
+            .basis
+            .iter()
+            .filter(|(_, b)| **b == LegalBasis::Contract)
+            .map(|(c, _)| c.as_str())
+            .collect();
+        if security && !on_contract.is_empty() {
+            out.push(
+                Diagnostic::warning(
+                    "contract-basis-for-security",
+                    format!(
+                        "purpose `{id}` (security or fraud prevention) rests on contract for {} data",
+                        on_contract.join(" and ")
+                    ),
+                    p.basis_span.clone(),
+                )
+                .with_help("the EDPB (Guidelines 2/2019 on Art. 6(1)(b)) does not accept contract as the basis for fraud prevention or security, which are not necessary to perform the contract: rest it on legitimate interest (recitals 47 and 49) or on a legal obligation"),
+            );
+        }
+        if p.rests_on(LegalBasis::LegalObligation) && p.law.is_none() {
+            out.push(
+                Diagnostic::warning(
+                    "legal-obligation-without-law",
+                    format!("purpose `{id}` rests on a legal obligation but names no law"),
+                    p.basis_span.clone(),
+                )
+                .with_help("GDPR Art. 6(3): a legal obligation is laid down by law; name it with `law = \"…\"`, e.g. \"7 kap. 2 § bokföringslagen (1999:1078)\", and the notice says it"),
             );
         }
     }

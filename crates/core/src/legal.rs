@@ -503,8 +503,14 @@ mod tests {
         assert!(old.valid_for(date(2021, 9, 26), date(2022, 12, 27)));
         assert!(!old.valid_for(date(2021, 9, 27), date(2021, 10, 1)));
         assert!(!old.valid_for(date(2021, 9, 26), date(2022, 12, 28)));
-        assert!(old.why_invalid(date(2021, 10, 1), date(2021, 10, 2)).is_some());
-        assert!(old.why_invalid(date(2020, 1, 1), date(2021, 10, 2)).is_none());
+        assert!(
+            old.why_invalid(date(2021, 10, 1), date(2021, 10, 2))
+                .is_some()
+        );
+        assert!(
+            old.why_invalid(date(2020, 1, 1), date(2021, 10, 2))
+                .is_none()
+        );
     }
 
     #[test]
@@ -514,7 +520,11 @@ mod tests {
             assert!(a.and_then(|a| a.scope).is_some(), "{country}");
         }
         assert!(adequacy_on("EPO", date(2025, 7, 14)).is_none());
-        assert!(adequacy_covers(Mechanism::Adequacy, "EPO", date(2025, 7, 15)));
+        assert!(adequacy_covers(
+            Mechanism::Adequacy,
+            "EPO",
+            date(2025, 7, 15)
+        ));
     }
 
     #[test]

@@ -74,8 +74,27 @@ impl Period {
         u64::from(self.amount) * per
     }
 
-    /// "24 månader", "24 months", "1 month".
+    /// In running text: "24 månader", "24 months"; one of a unit in words,
+    /// as Swedish style and IMY write it: "en månad", "ett år", "one month".
     pub fn describe(self, lang: Lang) -> String {
+        if self.amount == 1 {
+            let words = match (lang, self.unit) {
+                (Lang::Sv, Unit::Days) => "en dag",
+                (Lang::Sv, Unit::Weeks) => "en vecka",
+                (Lang::Sv, Unit::Months) => "en månad",
+                (Lang::Sv, Unit::Years) => "ett år",
+                (Lang::En, Unit::Days) => "one day",
+                (Lang::En, Unit::Weeks) => "one week",
+                (Lang::En, Unit::Months) => "one month",
+                (Lang::En, Unit::Years) => "one year",
+            };
+            return words.to_owned();
+        }
+        self.in_figures(lang)
+    }
+
+    /// "24 månader", "24 months", "1 month": as the policy file writes it.
+    pub fn in_figures(self, lang: Lang) -> String {
         let one = self.amount == 1;
         let word = match (lang, self.unit) {
             (Lang::Sv, Unit::Days) => {
@@ -184,7 +203,7 @@ impl Period {
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe(Lang::En))
+        f.write_str(&self.in_figures(Lang::En))
     }
 }
 
@@ -346,7 +365,23 @@ mod tests {
                 unit: Unit::Months
             }
             .describe(Lang::Sv),
-            "1 månad"
+            "en månad"
+        );
+        assert_eq!(
+            Period {
+                amount: 1,
+                unit: Unit::Years
+            }
+            .describe(Lang::Sv),
+            "ett år"
+        );
+        assert_eq!(
+            Period {
+                amount: 1,
+                unit: Unit::Months
+            }
+            .to_string(),
+            "1 month"
         );
     }
 }

@@ -277,9 +277,49 @@ const CASES: &[Case] = &[
         says: "category `traffic` has no retention rule",
     },
     Case {
+        name: "an indirect source that does not say from whom (Art. 14(2)(f))",
+        from: "register = \"UC AB, ett kreditupplysningsföretag\"   # example\n",
+        to: "",
+        severity: Severity::Warning,
+        code: "source-unnamed",
+        after: "[sources.",
+        needle: "credit-bureau]",
+        says: "does not say from whom",
+    },
+    Case {
+        name: "a purpose on a legal obligation that does not say the data must be given (Art. 13(2)(e))",
+        from: "required = \"law\"\n",
+        to: "",
+        severity: Severity::Warning,
+        code: "provision-unstated",
+        after: "[purposes.",
+        needle: "legal-compliance]",
+        says: "whether the subject must provide the data",
+    },
+    Case {
+        name: "a contractual requirement without its consequence (Art. 13(2)(e))",
+        from: "if-not-provided = { sv = \"Utan dem kan vi inte ingå",
+        to: "if-not-given = { sv = \"Utan dem kan vi inte ingå",
+        severity: Severity::Error,
+        code: "syntax",
+        after: "[purposes.service-provision]",
+        needle: "if-not-given",
+        says: "unknown field",
+    },
+    Case {
+        name: "a legal obligation that names no law (Art. 6(3))",
+        from: "law = \"lagen (2022:482) om elektronisk kommunikation\"   # example\n",
+        to: "",
+        severity: Severity::Warning,
+        code: "legal-obligation-without-law",
+        after: "[purposes.security]",
+        needle: "{ customer = \"contract\", traffic",
+        says: "names no law",
+    },
+    Case {
         name: "an indirect source that tells the subject too late",
-        from: "inform-within = \"1 month\"",
-        to: "inform-within = \"6 weeks\"",
+        from: "register = \"Postens Adressregister\"\ninform-within = \"1 month\"",
+        to: "register = \"Postens Adressregister\"\ninform-within = \"6 weeks\"",
         severity: Severity::Warning,
         code: "indirect-source-without-notice",
         after: "[sources.",
@@ -426,11 +466,18 @@ fn every_error_is_reported_not_just_the_first() {
 
 #[test]
 fn lints_judge_by_the_law_of_the_date_checked() {
+    let transfers = |file: &SourceFile, day| {
+        check(file, day)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code.contains("transfer") || d.code.contains("adequacy"))
+            .collect::<Vec<_>>()
+    };
     let file = SourceFile::new("policy.toml", WINSTON);
-    assert_eq!(check(&file, date(2020, 7, 15)).diagnostics, vec![]);
-    let on_the_day = check(&file, date(2020, 7, 16));
-    assert_eq!(on_the_day.diagnostics.len(), 1);
-    let message = &on_the_day.diagnostics[0].message;
+    assert_eq!(transfers(&file, date(2020, 7, 15)), vec![]);
+    let on_the_day = transfers(&file, date(2020, 7, 16));
+    assert_eq!(on_the_day.len(), 1);
+    let message = &on_the_day[0].message;
     assert!(
         message.contains("Privacy Shield") && message.contains("Schrems II"),
         "{message}"
@@ -441,16 +488,12 @@ fn lints_judge_by_the_law_of_the_date_checked() {
         edited("mechanism = \"privacy-shield\"", "mechanism = \"dpf\""),
     );
     assert_eq!(
-        check(&dpf, TODAY).diagnostics,
+        transfers(&dpf, TODAY),
         vec![],
         "a DPF-certified transfer is lawful today"
     );
-    let early = check(&dpf, date(2023, 7, 9));
-    assert_eq!(
-        early.diagnostics.len(),
-        1,
-        "the DPF did not exist before 2023-07-10"
-    );
+    let early = transfers(&dpf, date(2023, 7, 9));
+    assert_eq!(early.len(), 1, "the DPF did not exist before 2023-07-10");
 }
 
 /// Finding 11: the old clauses count only for contracts concluded before
@@ -488,13 +531,19 @@ fn adequacy_reaches_the_european_patent_organisation_from_15_july_2025() {
     let file = SourceFile::new("policy.toml", text);
     let before = check(&file, date(2025, 7, 14));
     assert!(
-        before.diagnostics.iter().any(|d| d.code == "no-adequacy-decision"),
+        before
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "no-adequacy-decision"),
         "{:?}",
         before.diagnostics
     );
     let after = check(&file, date(2025, 7, 15));
     assert!(
-        !after.diagnostics.iter().any(|d| d.code.contains("adequacy")),
+        !after
+            .diagnostics
+            .iter()
+            .any(|d| d.code.contains("adequacy")),
         "{:?}",
         after.diagnostics
     );
@@ -508,7 +557,10 @@ fn a_confirmed_scope_silences_the_scope_warning() {
     );
     let report = check(&SourceFile::new("policy.toml", text), TODAY);
     assert!(
-        !report.diagnostics.iter().any(|d| d.code == "adequacy-scope"),
+        !report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "adequacy-scope"),
         "{:?}",
         report.diagnostics
     );
@@ -546,6 +598,57 @@ fn a_notice_stating_an_invalid_safeguard_is_unpublishable() {
     let notice = tillit_core::notice::markdown(&winston, tillit_core::Lang::En);
     assert!(!notice.contains("Privacy Shield"), "{notice}");
     assert!(notice.contains("Data Privacy Framework"), "{notice}");
+}
+
+/// Finding 13 and what the notice must say (finding 3): the Winston
+/// example checks with exactly the warning its published text earns.
+#[test]
+fn the_winston_policy_is_warned_of_its_contract_basis_for_security_only() {
+    let report = check(&SourceFile::new("policy.toml", WINSTON), TODAY);
+    let codes: Vec<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["contract-basis-for-security"]);
+    assert!(
+        report.diagnostics[0]
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("Guidelines 2/2019")),
+        "{:?}",
+        report.diagnostics
+    );
+}
+
+#[test]
+fn a_policy_silent_on_automated_decisions_is_warned() {
+    let start = WINSTON.find("[automated-decisions]").unwrap();
+    let end = start + WINSTON[start..].find("\n\n").unwrap();
+    let text = format!("{}{}", &WINSTON[..start], &WINSTON[end..]);
+    let report = check(&SourceFile::new("policy.toml", text), TODAY);
+    let found = report
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "automated-decisions-unstated")
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics));
+    assert!(
+        found
+            .help
+            .as_deref()
+            .is_some_and(|h| h.contains("13(2)(f)"))
+    );
+    // Used, but not described: an error.
+    let text = edited("used = false ", "used = true ").replacen(
+        "description = { sv = \"Vid kreditupplysningar",
+        "# description = { sv = \"Vid kreditupplysningar",
+        1,
+    );
+    let report = check(&SourceFile::new("policy.toml", text), TODAY);
+    assert!(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.code == "missing-description"),
+        "{:?}",
+        report.diagnostics
+    );
 }
 
 #[test]

@@ -212,8 +212,7 @@ const CLAUSES: &[Clause] = &[
         "material the Bookkeeping Act requires is kept: seven years after the fiscal year",
         |p| {
             p.statutory_minimums.iter().any(|m| {
-                m.law.starts_with("Bokföringslagen (1999:1078) 7 kap. 2 §")
-                    && m.years_after_fiscal_year == 7
+                m.law == "7 kap. 2 § bokföringslagen (1999:1078)" && m.years_after_fiscal_year == 7
             }) && p.kinds["voucher"].accounting_material
         },
     ),

@@ -333,9 +333,9 @@ proptest! {
                 let name = format!("{} {c}", lang.pick("Kat", "Cat"));
                 prop_assert!(md.contains(&name), "{lang}: category {c}");
                 let period = match (lang, months) {
-                    (Lang::Sv, 1) => "1 månad".to_owned(),
+                    (Lang::Sv, 1) => "en månad".to_owned(),
                     (Lang::Sv, n) => format!("{n} månader"),
-                    (Lang::En, 1) => "1 month".to_owned(),
+                    (Lang::En, 1) => "one month".to_owned(),
                     (Lang::En, n) => format!("{n} months"),
                 };
                 prop_assert!(md.contains(&format!("{name} {} {period}", lang.pick("sparas under avtalet och raderas därefter", "is kept during the contract and is then erased"))), "{lang}: {c} {period}\n{md}");

@@ -41,7 +41,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         "Edit categories, kinds, sources and purposes to what you really process; give every purpose a legal basis per category.".to_owned(),
         "Set retention rules for every category, and recipients with their agreements and transfers.".to_owned(),
         format!(
-            "Run `tillit check --policy {shown}`: fix every error and read every warning (the example keeps one on purpose: a transfer resting on the invalid Privacy Shield)."
+            "Run `tillit check --policy {shown}`: fix every error and read every warning (the example keeps one on purpose: security resting on the contract, as its published text says)."
         ),
         format!("Publish: `tillit notice --policy {shown} --lang sv --format html --out privacy.html`."),
     ];

@@ -77,6 +77,9 @@ pub fn json(policy: &Policy, lang: Lang) -> Value {
             "channels": p.channels,
             "emailException": p.email_exception,
             "withdrawVia": p.withdraw_via,
+            "required": p.required,
+            "ifNotProvided": p.if_not_provided.as_ref().map(|t| t.get(lang)),
+            "law": p.law,
         })).collect::<Vec<_>>(),
         "retention": policy.retention.iter().map(|r| json!({
             "rule": r.id,
@@ -124,8 +127,13 @@ pub fn json(policy: &Policy, lang: Lang) -> Value {
             })).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "security": policy.security.iter().map(|m| m.get(lang)).collect::<Vec<_>>(),
+        "automatedDecisions": policy.automated_decisions.as_ref().map(|a| json!({
+            "used": a.used,
+            "description": a.description.as_ref().map(|d| d.get(lang)),
+        })),
         "website": {
             "ipMasking": policy.website.ip_masking,
+            "pseudonymised": policy.cookies.iter().any(|c| !c.strictly_necessary),
             "suppressBelow": policy.website.suppress_below,
         },
         "cookies": policy.cookies.iter().map(|c| json!({

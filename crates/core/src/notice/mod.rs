@@ -189,10 +189,14 @@ impl Builder<'_> {
 
     fn sources(&mut self) {
         let lang = self.lang;
-        self.h2("sources", "Hur vi samlar in data", "How we collect data");
+        self.h2(
+            "sources",
+            "Hur vi samlar in personuppgifter",
+            "How we collect personal data",
+        );
         self.plain(self.t(
-            "Vi samlar in och behandlar data som:",
-            "We collect and process data that:",
+            "Vi samlar in personuppgifter från följande källor:",
+            "We collect personal data from these sources:",
         ));
         let mut items = Vec::new();
         for s in self.policy.sources.values() {
@@ -200,7 +204,7 @@ impl Builder<'_> {
             if let Some(register) = &s.register {
                 line.push(text(format!(
                     " {} {register}.",
-                    self.t("Registret vi använder är", "The register we use is")
+                    self.t("Källa:", "Source:")
                 )));
             }
             if !s.from_subject {
@@ -280,28 +284,29 @@ impl Builder<'_> {
         let name = &self.policy.controller.name;
         match basis {
             LegalBasis::Contract => self.t(
-                "för att fullgöra avtalet med dig eller det bolag du representerar",
-                "to perform the contract with you or the company you represent",
+                "när behandlingen är nödvändig för att fullgöra avtalet med dig eller det bolag du representerar, eller för att vidta åtgärder på din begäran innan avtalet ingås",
+                "where the processing is necessary to perform the contract with you or the company you represent, or to take steps at your request before entering into it",
             ).to_owned(),
             LegalBasis::LegalObligation => format!(
-                "{} {name}",
-                self.t("för att fullgöra en rättslig förpliktelse för", "to fulfil a legal obligation of")
+                "{} {name} {}",
+                self.t("när behandlingen är nödvändig för att fullgöra en rättslig förpliktelse som", "where the processing is necessary to fulfil a legal obligation that"),
+                self.t("har enligt lag", "has under the law")
             ),
             LegalBasis::LegitimateInterest => self.t(
-                "efter en så kallad intresseavvägning, när vårt berättigade intresse väger tyngre än ditt intresse av att uppgifterna inte behandlas",
-                "after a balancing of interests, where our legitimate interest outweighs your interest in the data not being processed",
+                "när behandlingen är nödvändig för ett berättigat intresse som vi eller någon annan har och det intresset väger tyngre än dina intressen eller grundläggande rättigheter och friheter (en så kallad intresseavvägning)",
+                "where the processing is necessary for a legitimate interest of ours or of someone else, and your interests or fundamental rights and freedoms do not override it (a balancing of interests)",
             ).to_owned(),
             LegalBasis::Consent => self.t(
-                "när du har lämnat ditt samtycke till just den behandlingen",
-                "where you have consented to exactly that processing",
+                "när du har lämnat ditt samtycke till just den behandlingen; du kan när som helst återkalla det",
+                "where you have consented to exactly that processing; you can withdraw your consent at any time",
             ).to_owned(),
             LegalBasis::VitalInterest => self.t(
-                "för att skydda ditt eller någon annans liv eller hälsa",
-                "to protect your or someone else's life or health",
+                "när behandlingen är nödvändig för att skydda ditt eller någon annans liv eller hälsa",
+                "where the processing is necessary to protect your or someone else's life or health",
             ).to_owned(),
             LegalBasis::PublicTask => self.t(
-                "för att utföra en uppgift av allmänt intresse",
-                "to perform a task in the public interest",
+                "när behandlingen är nödvändig för att utföra en uppgift av allmänt intresse",
+                "where the processing is necessary to perform a task in the public interest",
             ).to_owned(),
         }
     }
@@ -310,12 +315,12 @@ impl Builder<'_> {
         let lang = self.lang;
         self.h2(
             "purposes",
-            "Vad vi använder data till",
-            "What we use data for",
+            "Vad vi använder personuppgifterna till",
+            "What we use personal data for",
         );
         self.plain(self.t(
-            "För att behandla data måste det finnas stöd i gällande dataskyddsreglering, en så kallad rättslig grund. Behandlingen måste vara nödvändig, och vi använder följande rättsliga grunder:",
-            "Processing needs a legal basis in data protection law, and it must be necessary. We rely on these legal bases:",
+            "Vi behandlar bara personuppgifter när dataskyddsförordningen ger stöd för det, en så kallad rättslig grund. Vi använder följande rättsliga grunder:",
+            "We process personal data only where data protection law gives a legal basis for it. We rely on these legal bases:",
         ));
         let mut used: Vec<LegalBasis> = Vec::new();
         for b in self.policy.purposes.values().flat_map(|p| p.basis.values()) {
@@ -335,8 +340,8 @@ impl Builder<'_> {
             .collect();
         self.blocks.push(Block::List(items));
         self.plain(self.t(
-            "Nedan följer för vilka ändamål vi behandlar din data och med stöd av vilken rättslig grund.",
-            "Below are the purposes for which we process your data, and the legal basis of each.",
+            "Nedan följer för vilka ändamål vi behandlar dina personuppgifter och med stöd av vilken rättslig grund.",
+            "Below are the purposes for which we process your personal data, and the legal basis of each.",
         ));
         for (id, p) in &self.policy.purposes {
             self.h3(format!("purpose-{id}"), p.name.get(lang).to_owned());
@@ -345,8 +350,8 @@ impl Builder<'_> {
             }
             if p.anonymised_only {
                 self.plain(self.t(
-                    "Den data som används i detta syfte anonymiseras.",
-                    "Data used for this purpose is anonymised.",
+                    "De personuppgifter som används för detta ändamål anonymiseras.",
+                    "Personal data used for this purpose is anonymised.",
                 ));
             }
             if p.direct_marketing && !p.channels.is_empty() {
@@ -393,6 +398,23 @@ impl Builder<'_> {
                     interest.get(lang)
                 ));
             }
+            if let Some(law) = &p.law {
+                self.plain(format!(
+                    "{} {law}.",
+                    self.t(
+                        "Den rättsliga förpliktelsen följer av",
+                        "The legal obligation follows from"
+                    )
+                ));
+            }
+            if let Some(required) = p.required {
+                let mut sentence = required.describe(lang).to_owned();
+                if let Some(consequence) = &p.if_not_provided {
+                    sentence.push(' ');
+                    sentence.push_str(consequence.get(lang));
+                }
+                self.plain(sentence);
+            }
         }
     }
 
@@ -405,6 +427,12 @@ impl Builder<'_> {
             Some(p) => format!("{} {} {anchor}", self.period(p), self.t("efter", "after")),
             None => format!("{} {anchor}", self.t("vid", "at")),
         }
+    }
+
+    /// Whether the website sets a cookie that tells visitors apart: then
+    /// what it records of visits is personal data, however masked.
+    fn visitors_told_apart(&self) -> bool {
+        self.policy.cookies.iter().any(|c| !c.strictly_necessary)
     }
 
     fn rule_sentence(&self, rule: &RetentionRule) -> String {
@@ -438,9 +466,15 @@ impl Builder<'_> {
             });
         }
         if let Some(a) = &rule.anonymise {
-            parts.push(match lang {
-                Lang::Sv => format!("anonymiseras {}", self.deadline(a)),
-                Lang::En => format!("{be} anonymised {}", self.deadline(a)),
+            // A page view keeps the visitor's cookie id (hashed): it is
+            // pseudonymised, never anonymous (recital 26, C-582/14 Breyer).
+            let told_apart = rule.kinds.iter().any(|k| k.as_str() == crate::visit::KIND)
+                && self.visitors_told_apart();
+            parts.push(match (lang, told_apart) {
+                (Lang::Sv, false) => format!("anonymiseras {}", self.deadline(a)),
+                (Lang::En, false) => format!("{be} anonymised {}", self.deadline(a)),
+                (Lang::Sv, true) => format!("pseudonymiseras {}", self.deadline(a)),
+                (Lang::En, true) => format!("{be} pseudonymised {}", self.deadline(a)),
             });
         }
         if let Some(e) = &rule.erase {
@@ -489,12 +523,12 @@ impl Builder<'_> {
     fn retention(&mut self) {
         self.h2(
             "retention",
-            "Hur länge vi sparar data",
-            "How long we keep data",
+            "Hur länge vi sparar personuppgifter",
+            "How long we keep personal data",
         );
         self.plain(self.t(
-            "Vi sparar aldrig data längre än vi behöver. Viss data slängs direkt, annan sparas olika lång tid beroende på vad uppgifterna ska användas till och våra skyldigheter enligt lag.",
-            "We never keep data longer than we need. Some data is discarded at once, other data is kept for different periods depending on its use and our legal duties.",
+            "Vi sparar aldrig personuppgifter längre än vi behöver. Vissa uppgifter raderas direkt, andra sparas olika länge beroende på vad de ska användas till och våra skyldigheter enligt lag.",
+            "We never keep personal data longer than we need. Some data is erased at once, other data is kept for different periods depending on its use and our legal duties.",
         ));
         let mut items: Vec<Line> = self
             .policy
@@ -516,12 +550,12 @@ impl Builder<'_> {
         let lang = self.lang;
         self.h2(
             "recipients",
-            "Till vem lämnar vi ut data",
-            "To whom we disclose data",
+            "Till vem lämnar vi ut personuppgifter",
+            "To whom we disclose personal data",
         );
         self.plain(self.t(
-            "Vi kan komma att lämna ut din data till:",
-            "We may disclose your data to:",
+            "Vi kan komma att lämna ut dina personuppgifter till:",
+            "We may disclose your personal data to:",
         ));
         let mut items = Vec::new();
         for r in self.policy.recipients.values() {
@@ -583,20 +617,26 @@ impl Builder<'_> {
             items.push(line);
         }
         self.blocks.push(Block::List(items));
-        if self
-            .policy
-            .recipients
-            .values()
-            .any(|r| {
-                r.transfers
-                    .iter()
-                    .any(|t| t.is_current() && !legal::is_eea(&t.country))
-            })
-        {
-            self.plain(self.t(
-                "När vi överför data till ett land utanför EU/EES (så kallat tredje land) vidtar vi lämpliga skyddsåtgärder och säkerställer att överförd data hanteras i enlighet med gällande lag.",
-                "When we transfer data to a country outside the EU/EEA (a third country) we take suitable safeguards and make sure the transferred data is handled lawfully.",
-            ));
+        if self.policy.recipients.values().any(|r| {
+            r.transfers
+                .iter()
+                .any(|t| t.is_current() && !legal::is_eea(&t.country))
+        }) {
+            let email = self.policy.controller.email.clone();
+            self.para(vec![
+                text(format!(
+                    "{} ",
+                    self.t(
+                        "När vi överför personuppgifter till ett land utanför EU/EES (så kallat tredje land) vidtar vi lämpliga skyddsåtgärder och säkerställer att uppgifterna hanteras i enlighet med gällande lag. Du kan få en kopia av skyddsåtgärderna, eller veta var de finns tillgängliga, genom att kontakta oss på",
+                        "When we transfer personal data to a country outside the EU/EEA (a third country) we take suitable safeguards and make sure the data is handled lawfully. You can get a copy of the safeguards, or learn where they are available, by contacting us at"
+                    )
+                )),
+                doc::Inline::Link {
+                    text: email.clone(),
+                    href: format!("mailto:{email}"),
+                },
+                text("."),
+            ]);
         }
     }
 
@@ -604,8 +644,8 @@ impl Builder<'_> {
         let lang = self.lang;
         self.h2(
             "security",
-            "Hur vi skyddar din data",
-            "How we protect your data",
+            "Hur vi skyddar dina personuppgifter",
+            "How we protect your personal data",
         );
         self.plain(self.t(
             "Vi arbetar ständigt med att skydda våra kunders integritet.",
@@ -634,11 +674,40 @@ impl Builder<'_> {
             "Vår webbplats använder cookies. Cookies som inte är nödvändiga för att webbplatsen ska fungera använder vi bara om du samtycker till det.",
             "Our website uses cookies. Cookies that are not needed for the website to work are used only if you consent.",
         ));
+        let mut visits = Vec::new();
         if self.policy.website.ip_masking {
-            self.plain(self.t(
-                "IP-nummer maskeras innan något sparas: i en IPv4-adress nollställs den sista delen och i en IPv6-adress de sista 80 bitarna. Uppgifterna om besök är därmed anonymiserade.",
-                "IP numbers are masked before anything is stored: the last part of an IPv4 address and the last 80 bits of an IPv6 address are zeroed. The data about visits is thus anonymised.",
+            visits.push(self.t(
+                "IP-adresser maskeras innan något sparas: i en IPv4-adress nollställs den sista delen och i en IPv6-adress de sista 80 bitarna.",
+                "IP addresses are masked before anything is stored: the last part of an IPv4 address and the last 80 bits of an IPv6 address are zeroed.",
+            ).to_owned());
+        }
+        if self.visitors_told_apart() {
+            visits.push(self.t(
+                "Eftersom en cookie skiljer besökare åt är uppgifterna om besök ändå personuppgifter: de är pseudonymiserade, inte anonyma.",
+                "Because a cookie tells visitors apart, the data about visits is still personal data: it is pseudonymised, not anonymous.",
+            ).to_owned());
+        }
+        let erased = self
+            .policy
+            .kinds
+            .get(crate::visit::KIND)
+            .and_then(|k| {
+                self.policy
+                    .retention_rule(k.category.as_str(), crate::visit::KIND)
+            })
+            .and_then(|r| r.erase.as_ref());
+        if let Some(erase) = erased {
+            visits.push(format!(
+                "{} {}.",
+                self.t(
+                    "Uppgifterna om besök raderas",
+                    "The data about visits is erased"
+                ),
+                self.deadline(erase)
             ));
+        }
+        if !visits.is_empty() {
+            self.plain(visits.join(" "));
         }
         self.plain(format!(
             "{} {} {}",
@@ -710,10 +779,10 @@ impl Builder<'_> {
         let c = &self.policy.controller;
         self.h2(
             "your-rights",
-            "Du bestämmer över din data",
-            "You decide over your data",
+            "Du bestämmer över dina personuppgifter",
+            "You decide over your personal data",
         );
-        let consent: Vec<String> = self
+        let mut consent: Vec<String> = self
             .policy
             .consent_purposes()
             .map(|(_, p)| {
@@ -730,6 +799,26 @@ impl Builder<'_> {
                 )
             })
             .collect();
+        // A disclosure that rests on consent (P19) is consented to as well:
+        // listed once, whichever purposes it serves.
+        for r in self
+            .policy
+            .recipients
+            .values()
+            .filter(|r| r.basis == Some(LegalBasis::Consent))
+        {
+            let cats: Vec<String> = r
+                .categories
+                .iter()
+                .map(|c| self.category_name(c.as_str()))
+                .collect();
+            consent.push(format!(
+                "{} {} ({})",
+                self.t("utlämnande till", "disclosure to"),
+                lowercase_first(r.name.get(lang)),
+                join_and(&cats, lang)
+            ));
+        }
         if !consent.is_empty() {
             let mut via: Vec<WithdrawalChannel> = Vec::new();
             for (_, p) in self.policy.consent_purposes() {
@@ -742,7 +831,7 @@ impl Builder<'_> {
             let via: Vec<&str> = via.iter().map(|w| w.describe(lang)).collect();
             self.plain(format!(
                 "{} {}. {} {}. {}",
-                self.t("Viss behandling av data baseras på att vi har ditt samtycke:", "Some processing is based on your consent:"),
+                self.t("Viss behandling av personuppgifter baseras på att vi har ditt samtycke:", "Some processing is based on your consent:"),
                 join_and(&consent, lang),
                 self.t(
                     "Du bestämmer alltid vilken behandling du samtycker till, och du kan alltid återkalla ditt samtycke",
@@ -750,8 +839,8 @@ impl Builder<'_> {
                 ),
                 join_or(&via, lang),
                 self.t(
-                    "Det är lika enkelt att återkalla samtycket som att lämna det. Återkallelsen påverkar inte behandling som skett dessförinnan.",
-                    "Withdrawing is as easy as consenting. Withdrawal does not affect processing that took place before it."
+                    "Det är lika enkelt att återkalla samtycket som att lämna det. Återkallelsen påverkar inte lagligheten av behandling som skett innan du återkallade samtycket.",
+                    "Withdrawing is as easy as consenting. Withdrawal does not affect the lawfulness of processing based on consent before its withdrawal."
                 )
             ));
         }
@@ -761,11 +850,11 @@ impl Builder<'_> {
         );
         let items = vec![
             self.t("Rätt till tillgång: du kan få veta vilka uppgifter vi har om dig och få en kopia av dem.", "Access: you can learn which data we hold about you and get a copy."),
-            self.t("Rätt till rättelse av felaktiga uppgifter.", "Rectification of inaccurate data."),
-            self.t("Rätt till radering, utom av uppgifter som lag kräver att vi sparar.", "Erasure, except of data the law requires us to keep."),
-            self.t("Rätt till begränsning: uppgifterna sparas men används inte.", "Restriction: the data is stored but not used."),
-            self.t("Rätt till dataportabilitet för uppgifter som vi behandlar med stöd av ditt samtycke eller ett avtal med dig.", "Portability of data we process on the basis of your consent or a contract with you."),
-            self.t("Rätt att invända mot behandling som grundar sig på vårt berättigade intresse.", "Objection to processing based on our legitimate interest."),
+            self.t("Rätt till rättelse av felaktiga personuppgifter och till komplettering av ofullständiga.", "Rectification of inaccurate personal data, and completion of incomplete data."),
+            self.t("Rätt till radering, utom av uppgifter som vi måste spara enligt lag eller behöver för rättsliga anspråk.", "Erasure, except of data the law requires us to keep or that we need for legal claims."),
+            self.t("Rätt till begränsning av behandling: uppgifterna sparas men används i övrigt bara med ditt samtycke eller för rättsliga anspråk.", "Restriction of processing: the data is stored, and otherwise used only with your consent or for legal claims."),
+            self.t("Rätt till dataportabilitet för uppgifter som du själv har lämnat och som vi behandlar med stöd av ditt samtycke eller ett avtal med dig.", "Portability of the data you provided that we process on the basis of your consent or a contract with you."),
+            self.t("Rätt att invända mot behandling, se nedan.", "Objection to processing; see below."),
         ]
         .into_iter()
         .map(|s| vec![text(s)])
@@ -775,27 +864,15 @@ impl Builder<'_> {
             text(format!(
                 "{} ",
                 self.t(
-                    "Vi svarar utan onödigt dröjsmål och senast inom en månad. Kontakta oss på",
-                    "We answer without undue delay and within one month at the latest. Contact us at"
+                    "Vi svarar utan onödigt dröjsmål och senast inom en månad. Om din begäran är komplicerad eller om vi får många begäranden kan vi förlänga tiden med högst två månader; då meddelar vi dig det inom den första månaden och förklarar varför. Kontakta oss på",
+                    "We answer without undue delay and within one month at the latest. If your request is complex or we receive many, we may extend that by at most two further months; we then tell you so within the first month, with the reasons. Contact us at"
                 )
             )),
             doc::Inline::Link { text: c.email.clone(), href: format!("mailto:{}", c.email) },
             text("."),
         ]);
-        if self.policy.purposes.values().any(|p| p.direct_marketing) {
-            self.h3(
-                "objection".into(),
-                self.t(
-                    "Rätt att invända mot direktmarknadsföring",
-                    "Right to object to direct marketing",
-                )
-                .to_owned(),
-            );
-            self.plain(self.t(
-                "Du har rätt att när som helst invända mot att dina uppgifter används för direktmarknadsföring. Då slutar vi omedelbart att använda dem för det ändamålet.",
-                "You have the right to object at any time to your data being used for direct marketing. We then stop using it for that purpose at once.",
-            ));
-        }
+        self.objection();
+        self.automated_decisions();
         self.h3(
             "complaints".into(),
             self.t("Klagomål", "Complaints").to_owned(),
@@ -813,8 +890,92 @@ impl Builder<'_> {
                 text: sa.name.clone(),
                 href: sa.url.clone(),
             },
-            text("."),
+            text(format!(
+                ". {}",
+                self.t(
+                    "Du kan också vända dig till allmän domstol.",
+                    "You can also bring the matter before a court."
+                )
+            )),
         ]);
+    }
+
+    /// The right to object, presented clearly and separately from the
+    /// other rights (Art. 21(4)).
+    fn objection(&mut self) {
+        let interests = self.policy.purposes.values().any(|p| {
+            p.rests_on(LegalBasis::LegitimateInterest) || p.rests_on(LegalBasis::PublicTask)
+        });
+        let marketing = self.policy.purposes.values().any(|p| p.direct_marketing);
+        if !interests && !marketing {
+            return;
+        }
+        self.h3(
+            "objection".into(),
+            self.t("Din rätt att invända", "Your right to object")
+                .to_owned(),
+        );
+        if marketing {
+            self.para(vec![
+                strong(self.t(
+                    "Rätt att invända mot direktmarknadsföring.",
+                    "Right to object to direct marketing.",
+                )),
+                text(format!(" {}", self.t(
+                    "Du har rätt att när som helst invända mot att dina personuppgifter används för direktmarknadsföring, inklusive profilering som hör ihop med direktmarknadsföringen. Då slutar vi omedelbart att använda dem för det ändamålet.",
+                    "You have the right to object at any time to your personal data being used for direct marketing, including profiling related to it. We then stop using it for that purpose at once.",
+                ))),
+            ]);
+        }
+        if interests {
+            self.para(vec![
+                strong(self.t(
+                    "Rätt att invända mot behandling som grundar sig på vårt berättigade intresse.",
+                    "Right to object to processing based on our legitimate interest.",
+                )),
+                text(format!(" {}", self.t(
+                    "Du har rätt att när som helst, av skäl som hänför sig till din särskilda situation, invända mot sådan behandling, inklusive profilering. Då upphör vi med den, om vi inte kan visa tvingande berättigade skäl som väger tyngre än dina intressen, rättigheter och friheter, eller om den behövs för att fastställa, göra gällande eller försvara rättsliga anspråk.",
+                    "You have the right to object at any time, on grounds relating to your particular situation, to such processing, including profiling. We then stop, unless we can show compelling legitimate grounds that override your interests, rights and freedoms, or the processing is needed to establish, exercise or defend legal claims.",
+                ))),
+            ]);
+        }
+    }
+
+    /// Automated decisions, including profiling (Art. 13(2)(f)).
+    fn automated_decisions(&mut self) {
+        let Some(a) = &self.policy.automated_decisions else {
+            return;
+        };
+        self.h3(
+            "automated-decisions".into(),
+            self.t("Automatiserade beslut", "Automated decisions")
+                .to_owned(),
+        );
+        let mut sentence = if a.used {
+            self.t(
+                "Vi fattar beslut om dig som enbart grundas på automatiserad behandling.",
+                "We make decisions about you based solely on automated processing.",
+            )
+            .to_owned()
+        } else {
+            self.t(
+                "Vi fattar inga beslut om dig som enbart grundas på automatiserad behandling, inklusive profilering, och som har rättsliga följder för dig eller på liknande sätt påverkar dig i betydande grad.",
+                "We make no decisions about you based solely on automated processing, including profiling, that have legal effects for you or similarly significantly affect you.",
+            )
+            .to_owned()
+        };
+        if let Some(d) = &a.description {
+            sentence.push(' ');
+            sentence.push_str(d.get(self.lang));
+        }
+        if a.used {
+            sentence.push(' ');
+            sentence.push_str(self.t(
+                "Du har rätt att få ett sådant beslut prövat av en människa, att framföra din synpunkt och att bestrida beslutet.",
+                "You have the right to have such a decision reviewed by a person, to express your point of view and to contest the decision.",
+            ));
+        }
+        self.plain(sentence);
     }
 }
 

@@ -237,6 +237,51 @@ pub enum EmailException {
     ExistingCustomers,
 }
 
+/// Whether the subject must provide the data a purpose processes
+/// (GDPR Art. 13(2)(e)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Requirement {
+    /// A statutory requirement: a law says the data must be given.
+    Law,
+    /// A contractual requirement, or one needed to enter into a contract.
+    Contract,
+    /// Nothing obliges the subject to give it.
+    Voluntary,
+}
+
+impl Requirement {
+    /// "You must provide the data because …", in a sentence of the notice.
+    pub fn describe(self, lang: Lang) -> &'static str {
+        match self {
+            Requirement::Law => lang.pick(
+                "Du är skyldig enligt lag att lämna uppgifterna.",
+                "The law obliges you to provide the data.",
+            ),
+            Requirement::Contract => lang.pick(
+                "Uppgifterna är ett krav för att vi ska kunna ingå och fullgöra avtalet med dig; du är inte skyldig att lämna dem.",
+                "The data is a requirement for entering into and performing the contract with you; you are not obliged to provide it.",
+            ),
+            Requirement::Voluntary => lang.pick(
+                "Det är frivilligt att lämna uppgifterna.",
+                "Providing the data is voluntary.",
+            ),
+        }
+    }
+}
+
+/// Whether decisions are made about subjects by automated means alone,
+/// including profiling (GDPR Art. 13(2)(f), 22).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct AutomatedDecisions {
+    pub used: bool,
+    /// What is decided, the logic involved and what it means for the
+    /// subject; or, where none is used, what is done instead.
+    pub description: Option<Text>,
+    pub span: Span,
+}
+
 /// How a data subject can withdraw consent (Art. 7(3)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -425,12 +470,21 @@ pub struct Purpose {
     pub legal_claims: bool,
     pub channels: Vec<Channel>,
     pub email_exception: Option<EmailException>,
+    /// Whether the subject must provide the data (Art. 13(2)(e)).
+    pub required: Option<Requirement>,
+    /// What follows if the subject does not provide it.
+    pub if_not_provided: Option<Text>,
+    /// The law that lays down the legal obligation the purpose fulfils
+    /// (Art. 6(3)), where one of its bases is legal obligation.
+    pub law: Option<String>,
     /// How consent to this purpose is withdrawn; never empty when a basis
     /// is consent.
     pub withdraw_via: Vec<WithdrawalChannel>,
     /// The W3C DPV purpose, without the `dpv:` prefix.
     pub dpv: Option<String>,
     pub span: Span,
+    /// The `basis` table, where a finding about the bases points.
+    pub basis_span: Span,
     pub channels_span: Span,
 }
 
@@ -647,6 +701,9 @@ pub struct Policy {
     pub security: Vec<Text>,
     pub website: Website,
     pub cookies: Vec<Cookie>,
+    /// Whether the notice says anything of automated decisions; `None`:
+    /// it does not (a warning).
+    pub automated_decisions: Option<AutomatedDecisions>,
 }
 
 impl Policy {

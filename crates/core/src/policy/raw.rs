@@ -9,7 +9,9 @@ use toml::Spanned;
 use crate::legal::Mechanism;
 use crate::text::Text;
 
-use super::{Channel, EmailException, LegalBasis, RecipientType, StateScope, WithdrawalChannel};
+use super::{
+    Channel, EmailException, LegalBasis, RecipientType, Requirement, StateScope, WithdrawalChannel,
+};
 
 pub(super) type S = Spanned<String>;
 
@@ -46,6 +48,14 @@ pub(super) struct RawPolicy {
     pub website: RawWebsite,
     #[serde(default)]
     pub cookies: IndexMap<S, RawCookie>,
+    pub automated_decisions: Option<Spanned<RawAutomatedDecisions>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub(super) struct RawAutomatedDecisions {
+    pub used: bool,
+    pub description: Option<Text>,
 }
 
 #[derive(Deserialize, Default)]
@@ -128,6 +138,9 @@ pub(super) struct RawPurpose {
     pub email_exception: Option<EmailException>,
     pub withdraw_via: Option<Vec<WithdrawalChannel>>,
     pub dpv: Option<S>,
+    pub required: Option<Requirement>,
+    pub if_not_provided: Option<Text>,
+    pub law: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

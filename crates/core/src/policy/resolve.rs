@@ -432,7 +432,28 @@ impl Resolver {
             .as_ref()
             .and_then(|p| self.refer(p, &purposes, "purpose", "purposes"));
 
+        let automated_decisions = raw.automated_decisions.map(|a| {
+            let span = a.span();
+            let a = a.into_inner();
+            if a.used && a.description.is_none() {
+                self.error(
+                    Diagnostic::error(
+                        "missing-description",
+                        "automated decisions are used, but the policy does not say which",
+                        span.clone(),
+                    )
+                    .with_help("GDPR Art. 13(2)(f): say what is decided, the logic involved and what it means for the subject, in `description = { sv = \"…\", en = \"…\" }`"),
+                );
+            }
+            AutomatedDecisions {
+                used: a.used,
+                description: a.description,
+                span,
+            }
+        });
+
         Some(Policy {
+            automated_decisions,
             intro: raw.notice.intro,
             controller: controller?,
             categories,
@@ -609,12 +630,16 @@ impl Resolver {
                     anonymised_only: p.anonymised_only,
                     direct_marketing: p.direct_marketing,
                     legal_claims: p.legal_claims,
+                    basis_span: p.basis.span(),
                     channels_span: p
                         .channels
                         .as_ref()
                         .map_or_else(|| name.span(), Spanned::span),
                     channels: p.channels.map(Spanned::into_inner).unwrap_or_default(),
                     email_exception: p.email_exception,
+                    required: p.required,
+                    if_not_provided: p.if_not_provided,
+                    law: p.law.filter(|l| !l.trim().is_empty()),
                     withdraw_via,
                     dpv,
                     span: name.span(),
