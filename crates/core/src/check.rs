@@ -55,6 +55,7 @@ pub fn lint(policy: &Policy, at: Date) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     transfers(policy, at, &mut out);
     retention_coverage(policy, &mut out);
+    retention_without_end(policy, &mut out);
     processors_without_dpa(policy, &mut out);
     electronic_marketing(policy, &mut out);
     indirect_sources(policy, &mut out);
@@ -231,6 +232,50 @@ fn retention_coverage(policy: &Policy, out: &mut Vec<Diagnostic>) {
                     category.span.clone(),
                 )
                 .with_help(format!("add a category-wide rule for `{id}`, or name these kinds in a rule")),
+            );
+        }
+    }
+}
+
+/// Rules under which a record can be kept without end: a deadline that
+/// counts from an event that may never happen, with no fallback; a state
+/// that keeps records while a claim is open, which nothing ever ends.
+fn retention_without_end(policy: &Policy, out: &mut Vec<Diagnostic>) {
+    for rule in &policy.retention {
+        if let Some(crate::policy::Deadline {
+            anchor: crate::policy::Anchor::Event(event),
+            ..
+        }) = &rule.erase
+            && rule.otherwise_erase.is_none()
+        {
+            out.push(
+                Diagnostic::warning(
+                    "kept-without-end",
+                    format!(
+                        "records under rule `{}` are kept for ever if `{event}` never happens (a subscriber who never signs a contract, a record without a reference)",
+                        rule.id
+                    ),
+                    rule.span.clone(),
+                )
+                .with_help("GDPR Art. 5(1)(e): add a fallback, e.g. `otherwise-erase = \"24 months after collection\"`"),
+            );
+        }
+        let claim = rule
+            .keep_while
+            .as_ref()
+            .and_then(|id| policy.states.get(id).map(|s| (id, s)))
+            .filter(|(_, s)| !s.contract && s.lapses_after.is_none() && s.also_closed_by.is_none());
+        if let Some((id, _)) = claim {
+            out.push(
+                Diagnostic::warning(
+                    "claim-without-end",
+                    format!(
+                        "rule `{}` keeps records while `{id}` holds, and nothing but its closing event ends it",
+                        rule.id
+                    ),
+                    rule.span.clone(),
+                )
+                .with_help("a claim is time-barred (preskriptionslagen (1981:130) 2 §: 10 years, 3 years for a business's claim on a consumer) or written off: set `lapses-after = \"10 years\"` (and `renewed-by` for a reminder that interrupts it) or `also-closed-by = \"invoice-written-off\"` on the state"),
             );
         }
     }

@@ -117,6 +117,10 @@ pub struct RecordRequest<'a> {
     pub accounting: bool,
     pub payload: Option<serde_json::Value>,
     pub collected_at: ZonedDateTime,
+    /// The record's own date where it differs from collection: an
+    /// invoice's or a voucher's date, whose fiscal year the Bookkeeping
+    /// Act counts from (the transaction's, not the day it was added).
+    pub dated: Option<Date>,
 }
 
 /// A record the policy allows, ready for the store.
@@ -134,6 +138,7 @@ pub struct NewRecord {
     pub accounting: bool,
     pub payload: Option<serde_json::Value>,
     pub collected_at: Timestamp,
+    pub dated: Option<Date>,
 }
 
 impl NewRecord {
@@ -195,6 +200,7 @@ impl NewRecord {
             accounting: r.accounting || kind.accounting_material,
             payload: r.payload,
             collected_at: r.collected_at.timestamp(),
+            dated: r.dated,
         })
     }
 }

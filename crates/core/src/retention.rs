@@ -136,6 +136,9 @@ pub struct RecordFacts<'a> {
     pub reference: Option<&'a str>,
     /// Räkenskapsinformation, under the statutory minimum.
     pub accounting: bool,
+    /// The record's own date (an invoice's), where it has one: its fiscal
+    /// year is the one the statutory minimum counts from.
+    pub dated: Option<Date>,
     pub state: RecordState,
 }
 
@@ -312,6 +315,10 @@ pub enum DueWhy<'p> {
     After {
         period: Option<Period>,
         anchor: AnchorFact<'p>,
+        /// The rule's fallback counted, because this event, which its
+        /// deadline counts from, has not happened.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        otherwise: Option<&'p str>,
     },
     /// Accounting material: the law keeps it through `kept_through`;
     /// the retention rule alone would have made it due on `instead_of`.
@@ -363,7 +370,11 @@ impl Due<'_> {
     pub fn reason(&self, lang: Lang) -> String {
         let verb = self.action.verb(lang);
         match &self.why {
-            DueWhy::After { period, anchor } => {
+            DueWhy::After {
+                period,
+                anchor,
+                otherwise,
+            } => {
                 let (what, on) = match anchor {
                     AnchorFact::Collection { on } => {
                         (lang.pick("insamlingen", "collection").to_owned(), on)
@@ -378,12 +389,24 @@ impl Due<'_> {
                     ),
                     None => format!("{} {what} ({on})", lang.pick("vid", "at")),
                 };
+                let because = otherwise
+                    .map(|e| match lang {
+                        Lang::Sv => format!(", eftersom `{e}` inte har inträffat"),
+                        Lang::En => format!(", as `{e}` has not happened"),
+                    })
+                    .unwrap_or_default();
                 match lang {
                     Lang::Sv => {
-                        format!("{verb} {}: {when}, enligt regeln `{}`", self.on, self.rule)
+                        format!(
+                            "{verb} {}: {when}{because}, enligt regeln `{}`",
+                            self.on, self.rule
+                        )
                     }
                     Lang::En => {
-                        format!("{verb} on {}: {when}, under rule `{}`", self.on, self.rule)
+                        format!(
+                            "{verb} on {}: {when}{because}, under rule `{}`",
+                            self.on, self.rule
+                        )
                     }
                 }
             }
@@ -560,6 +583,10 @@ impl<'p> Schedule<'p> {
                     &rule.erase,
                     &[RecordState::Active, RecordState::Anonymised][..],
                 ),
+                (
+                    &rule.otherwise_erase,
+                    &[RecordState::Active, RecordState::Anonymised][..],
+                ),
             ];
             for (deadline, states) in deadlines {
                 let Some(deadline) = deadline else { continue };
@@ -623,8 +650,13 @@ impl<'p> Schedule<'p> {
             {
                 out.push(s.opens.as_str());
                 out.push(s.closes.as_str());
+                out.extend(s.also_closed_by.as_ref().map(|e| e.as_str()));
+                out.extend(s.renewed_by.as_ref().map(|e| e.as_str()));
             }
-            for d in [&r.anonymise, &r.erase].into_iter().flatten() {
+            for d in [&r.anonymise, &r.erase, &r.otherwise_erase]
+                .into_iter()
+                .flatten()
+            {
                 if let Anchor::Event(e) = &d.anchor {
                     out.push(e.as_str());
                 }
@@ -657,7 +689,7 @@ impl<'p> Schedule<'p> {
             .as_ref()
             .and_then(|id| self.policy.states.get(id).map(|s| (id, s)));
         if let Some((id, s)) = state
-            && let Some(since) = open_since(history, s, record.reference, at)
+            && let Some(since) = open_since(history, s, record.reference, at, &self.tz)
         {
             return kept(KeptWhy::InState {
                 state: id.as_str(),
@@ -669,35 +701,52 @@ impl<'p> Schedule<'p> {
             _ => None,
         };
         let by_reference = state.is_some_and(|(_, s)| s.scope == StateScope::Reference);
-        let mut next: Option<(Action, Date, AnchorFact, &Deadline)> = None;
+        // The anchor a deadline counts from, or the event still awaited.
+        let anchor_of = |deadline: &'p Deadline| -> Result<AnchorFact<'p>, KeptWhy<'p>> {
+            match &deadline.anchor {
+                Anchor::Collection => Ok(AnchorFact::Collection {
+                    on: self.date(record.collected_at),
+                }),
+                Anchor::Event(e) => {
+                    let reference = if by_reference { record.reference } else { None };
+                    let awaiting = || KeptWhy::AwaitingEvent {
+                        event: e.as_str(),
+                        reference: reference.map(str::to_owned),
+                    };
+                    if by_reference && reference.is_none() {
+                        return Err(awaiting());
+                    }
+                    last_event(history, e.as_str(), reference, at)
+                        .map(|t| AnchorFact::Event {
+                            event: e.as_str(),
+                            on: self.date(t),
+                        })
+                        .ok_or_else(awaiting)
+                }
+            }
+        };
+        let mut next: Option<(Action, Date, AnchorFact, &Deadline, Option<&'p str>)> = None;
         for (action, deadline) in [
             (Action::Anonymise, anonymise),
             (Action::Erase, rule.erase.as_ref()),
         ] {
             let Some(deadline) = deadline else { continue };
-            let anchor = match &deadline.anchor {
-                Anchor::Collection => AnchorFact::Collection {
-                    on: self.date(record.collected_at),
-                },
-                Anchor::Event(e) => {
-                    let reference = if by_reference { record.reference } else { None };
-                    if by_reference && reference.is_none() {
-                        return kept(KeptWhy::AwaitingEvent {
-                            event: e.as_str(),
-                            reference: None,
-                        });
-                    }
-                    match last_event(history, e.as_str(), reference, at) {
-                        Some(t) => AnchorFact::Event {
-                            event: e.as_str(),
-                            on: self.date(t),
-                        },
-                        None => {
-                            return kept(KeptWhy::AwaitingEvent {
-                                event: e.as_str(),
-                                reference: reference.map(str::to_owned),
-                            });
-                        }
+            let (anchor, deadline, otherwise) = match anchor_of(deadline) {
+                Ok(anchor) => (anchor, deadline, None),
+                Err(why) => {
+                    // The event may never happen: the rule's fallback
+                    // erases what would otherwise be kept for ever.
+                    let fallback = rule
+                        .otherwise_erase
+                        .as_ref()
+                        .filter(|_| action == Action::Erase);
+                    let awaited = match (&why, &deadline.anchor) {
+                        (_, Anchor::Event(e)) => Some(e.as_str()),
+                        _ => None,
+                    };
+                    match fallback.map(|f| (anchor_of(f), f)) {
+                        Some((Ok(anchor), f)) => (anchor, f, awaited),
+                        Some((Err(_), _)) | None => return kept(why),
                     }
                 }
             };
@@ -711,11 +760,11 @@ impl<'p> Schedule<'p> {
             // so is anonymising what is due for erasure already.
             let erase_due_now = action == Action::Erase && self.start_of(on) <= at;
             match &next {
-                Some((_, earlier, _, _)) if *earlier < on && !erase_due_now => {}
-                _ => next = Some((action, on, anchor, deadline)),
+                Some((_, earlier, _, _, _)) if *earlier < on && !erase_due_now => {}
+                _ => next = Some((action, on, anchor, deadline, otherwise)),
             }
         }
-        let Some((action, on, anchor, deadline)) = next else {
+        let Some((action, on, anchor, deadline, otherwise)) = next else {
             return kept(KeptWhy::NoRule);
         };
         let mut due = Due {
@@ -726,6 +775,7 @@ impl<'p> Schedule<'p> {
             why: DueWhy::After {
                 period: deadline.after,
                 anchor,
+                otherwise,
             },
         };
         if let Some((min, fy_end, through)) = self.statutory_minimum(record)
@@ -789,7 +839,7 @@ impl<'p> Schedule<'p> {
             && let Some(id) = &rule.keep_while
             && let Some(state) = self.policy.states.get(id)
             && !state.contract
-            && let Some(since) = open_since(history, state, record.reference, at)
+            && let Some(since) = open_since(history, state, record.reference, at, &self.tz)
         {
             kept.push(Exception::LegalClaim {
                 state: id.as_str(),
@@ -822,7 +872,10 @@ impl<'p> Schedule<'p> {
             return None;
         }
         let min = self.statutory?;
-        let fy_end = self.fiscal_year_end(record.collected_at)?;
+        let day = record
+            .dated
+            .unwrap_or_else(|| self.date(record.collected_at));
+        let fy_end = self.fiscal_year_end(day)?;
         let through = legal::bookkeeping_kept_through(fy_end, min.years_after_fiscal_year)?;
         Some((min, fy_end, through))
     }
@@ -837,15 +890,14 @@ impl<'p> Schedule<'p> {
             .unwrap_or(Timestamp::MAX)
     }
 
-    /// The last day of the fiscal year a moment falls in.
-    fn fiscal_year_end(&self, t: Timestamp) -> Option<Date> {
+    /// The last day of the fiscal year a day falls in.
+    fn fiscal_year_end(&self, day: Date) -> Option<Date> {
         let fye = self.policy.controller.fiscal_year_end;
-        let day = self.date(t);
-        let this = Date::new(day.year(), fye.month(), fye.day()).ok()?;
+        let this = fye.in_year(day.year())?;
         if this >= day {
             Some(this)
         } else {
-            Date::new(day.year().checked_add(1)?, fye.month(), fye.day()).ok()
+            fye.in_year(day.year().checked_add(1)?)
         }
     }
 }
@@ -886,36 +938,74 @@ fn last_event(
 
 /// Since when the state has held without a break, if it holds at `at`.
 /// Each reference is one interval: open from its opening event until the
-/// next closing one. A subject-scoped state holds while any interval is
-/// open; a reference-scoped one only the record's own (none without a
-/// reference).
+/// next closing one (`closes` or `also-closed-by`), or until it lapses
+/// (`lapses-after` its opening or its last `renewed-by` event). A
+/// subject-scoped state holds while any interval is open; a
+/// reference-scoped one only the record's own (none without a reference).
 fn open_since(
     history: &History,
     state: &crate::policy::State,
     reference: Option<&str>,
     at: Timestamp,
+    tz: &TimeZone,
 ) -> Option<Timestamp> {
     let scoped = match state.scope {
         StateScope::Subject => None,
         StateScope::Reference => Some(reference?),
     };
+    let known = |e: &&LifecycleEvent| e.at <= at && scoped.is_none_or(|r| e.reference == r);
     let mut events: Vec<(&str, Timestamp, bool)> = history
         .events
         .iter()
-        .filter(|e| e.at <= at && scoped.is_none_or(|r| e.reference == r))
+        .filter(known)
         .filter_map(|e| {
             if e.kind == state.opens.as_str() {
                 Some((e.reference.as_str(), e.at, true))
-            } else if e.kind == state.closes.as_str() {
+            } else if e.kind == state.closes.as_str()
+                || state
+                    .also_closed_by
+                    .as_ref()
+                    .is_some_and(|c| e.kind == c.as_str())
+            {
                 Some((e.reference.as_str(), e.at, false))
             } else {
                 None
             }
         })
         .collect();
-    crate::decide::intervals(&mut events)
-        .into_iter()
-        .filter(|(_, until)| until.is_none())
-        .map(|(from, _)| from)
-        .min()
+    let mut references: Vec<&str> = events.iter().map(|(r, _, _)| *r).collect();
+    references.sort_unstable();
+    references.dedup();
+    let mut open: Vec<Timestamp> = Vec::new();
+    for r in references {
+        let mut own: Vec<(&str, Timestamp, bool)> =
+            events.iter().filter(|(x, _, _)| *x == r).copied().collect();
+        for (from, _) in crate::decide::intervals(&mut own)
+            .into_iter()
+            .filter(|(_, until)| until.is_none())
+        {
+            if let Some(period) = state.lapses_after {
+                let renewed = state.renewed_by.as_ref().and_then(|kind| {
+                    history
+                        .events
+                        .iter()
+                        .filter(known)
+                        .filter(|e| e.kind == kind.as_str() && e.reference == r && e.at >= from)
+                        .map(|e| e.at)
+                        .max()
+                });
+                let counted = renewed.unwrap_or(from);
+                let lapses = period.after(tz.to_datetime(counted).date()).and_then(|d| {
+                    tz.to_timestamp(d.to_datetime(jiff::civil::Time::midnight()))
+                        .ok()
+                });
+                if lapses.is_some_and(|l| l <= at) {
+                    continue;
+                }
+            }
+            open.push(from);
+        }
+    }
+    events.clear();
+    open.into_iter().min()
 }

@@ -69,8 +69,18 @@ const FACTS: &[(&str, &str, &str)] = &[
     ),
     (
         "P13 unpaid invoices",
-        "till dess fordran är reglerad och raderas därefter 24 månader efter fakturans betalning",
-        "until the claim is settled and are then erased 24 months after the payment of the invoice",
+        "till dess fordran är reglerad, längst 10 år efter fakturans utfärdande eller påminnelse om fakturan och raderas därefter 24 månader efter fakturans betalning",
+        "until the claim is settled, at most 10 years after the issue of the invoice or a reminder of the invoice and are then erased 24 months after the payment of the invoice",
+    ),
+    (
+        "finding 5: a fallback for a contract that never comes",
+        "inträffar aldrig avtalsförhållandets upphörande raderas de 24 månader efter insamlingen",
+        "if the end of the contract relationship never comes, it is erased 24 months after collection",
+    ),
+    (
+        "finding 7: invoices and payments are accounting material",
+        "(fakturor, betalningar och räkenskapsinformation)",
+        "(invoices, payments and accounting material)",
     ),
     (
         "P14 bookkeeping",

@@ -57,6 +57,7 @@ struct Rec {
     collected: &'static str,
     reference: Option<&'static str>,
     state: RecordState,
+    dated: Option<&'static str>,
 }
 
 fn rec(kind: &'static str, collected: &'static str, reference: Option<&'static str>) -> Rec {
@@ -65,6 +66,7 @@ fn rec(kind: &'static str, collected: &'static str, reference: Option<&'static s
         collected,
         reference,
         state: RecordState::Active,
+        dated: None,
     }
 }
 
@@ -77,6 +79,7 @@ fn facts<'a>(policy: &'a Policy, r: &'a Rec) -> RecordFacts<'a> {
         collected_at: t(r.collected),
         reference: r.reference,
         accounting: kind.accounting_material,
+        dated: r.dated.map(d),
         state: r.state,
     }
 }
@@ -298,16 +301,16 @@ fn cases() -> Vec<Case> {
             expect: kept("customer-data", "in-state"),
         },
         Case {
-            name: "never a customer: no contract-end to count from",
+            name: "never a customer: no contract-end, so 24 months after collection",
             record: contact(),
             events: vec![],
             holds: vec![],
             at: "2030-01-01",
-            expect: kept("customer-data", "awaiting-event"),
+            expect: due(Erase, "2022-03-01", "customer-data"),
         },
         // P13: invoices, 24 months after payment, whatever the contract.
         Case {
-            name: "SYSTEM.md: invoice paid 2023-10-02 after the contract ended is due 2025-10-02",
+            name: "an invoice paid 2023-10-02 is a verifikation: kept through 2030-12-31, not erased 2025-10-02",
             record: rec("invoice", "2023-04-01", Some("F-1")),
             events: vec![
                 ev("contract-start", "K-1", "2020-03-01"),
@@ -317,10 +320,10 @@ fn cases() -> Vec<Case> {
             ],
             holds: vec![],
             at: "2025-10-02",
-            expect: due(Erase, "2025-10-02", "invoices"),
+            expect: due(Erase, "2031-01-01", "bookkeeping"),
         },
         Case {
-            name: "an unpaid invoice is never due",
+            name: "an unpaid invoice is kept until the claim is time-barred",
             record: rec("invoice", "2023-04-01", Some("F-1")),
             events: vec![
                 ev("contract-start", "K-1", "2020-03-01"),
@@ -328,8 +331,16 @@ fn cases() -> Vec<Case> {
                 ev("contract-end", "K-1", "2023-05-31"),
             ],
             holds: vec![],
-            at: "2040-01-01",
+            at: "2033-03-31",
             expect: kept("invoices", "in-state"),
+        },
+        Case {
+            name: "a time-barred unpaid invoice is due, after the statutory minimum",
+            record: rec("invoice", "2023-04-01", Some("F-1")),
+            events: vec![ev("invoice-issued", "F-1", "2023-04-01")],
+            holds: vec![],
+            at: "2040-01-01",
+            expect: due(Erase, "2031-01-01", "bookkeeping"),
         },
         Case {
             name: "another invoice's payment does not count",
@@ -340,7 +351,7 @@ fn cases() -> Vec<Case> {
                 ev("invoice-paid", "F-2", "2023-05-20"),
             ],
             holds: vec![],
-            at: "2040-01-01",
+            at: "2033-01-01",
             expect: kept("invoices", "in-state"),
         },
         Case {
@@ -353,7 +364,7 @@ fn cases() -> Vec<Case> {
             ],
             holds: vec![],
             at: "2025-10-02",
-            expect: due(Erase, "2025-10-02", "invoices"),
+            expect: due(Erase, "2031-01-01", "bookkeeping"),
         },
         // P14: accounting material, seven years after the fiscal year.
         Case {
@@ -597,6 +608,146 @@ fn a_hold_says_what_would_otherwise_be_due() {
     assert!(sv.contains("bevarandeorder"), "{sv}");
 }
 
+/// The Winston policy with invoices and payments not marked as accounting
+/// material, so that the invoices rule shows alone.
+fn without_bookkeeping() -> Policy {
+    policy_from(&WINSTON.replace(
+        "accounting-material = true                      # a verifikation (bokföringslagen 5 kap. 6–7 §)\n",
+        "",
+    ))
+}
+
+/// Findings 5 and 6: nothing is kept for ever. A claim ends by payment,
+/// by being written off, or by limitation (preskriptionslagen 2 §), which
+/// a reminder restarts; a deadline whose event never comes falls back.
+#[test]
+fn claims_end_by_payment_write_off_or_limitation() {
+    let policy = without_bookkeeping();
+    let invoice = rec("invoice", "2023-04-01", Some("F-1"));
+    let judged = |events: Vec<LifecycleEvent>, at: &str| {
+        let history = History {
+            events,
+            holds: vec![],
+        };
+        let r = judge(&policy, &invoice, &history, at);
+        (r.clone(), r.reason(&policy, Lang::En))
+    };
+    let issued = || ev("invoice-issued", "F-1", "2023-04-01");
+    // P13: paid, then 24 months.
+    let (paid, _) = judged(
+        vec![issued(), ev("invoice-paid", "F-1", "2023-10-02")],
+        "2024-01-01",
+    );
+    assert!(
+        matches!(&paid, Retention::Due(x) if x.on == d("2025-10-02") && x.rule == "invoices"),
+        "{paid:?}"
+    );
+    // Written off: the claim is given up; the fallback counts from collection.
+    let (off, why) = judged(
+        vec![issued(), ev("invoice-written-off", "F-1", "2024-01-15")],
+        "2024-02-01",
+    );
+    assert!(
+        matches!(&off, Retention::Due(x) if x.on == d("2025-04-01")),
+        "{off:?}"
+    );
+    assert!(why.contains("`invoice-paid` has not happened"), "{why}");
+    // Unpaid: kept until the claim is time-barred, ten years after issue…
+    let (open, _) = judged(vec![issued()], "2033-03-31");
+    assert!(
+        matches!(&open, Retention::Kept(k) if matches!(k.why, KeptWhy::InState { .. })),
+        "{open:?}"
+    );
+    let (barred, _) = judged(vec![issued()], "2033-04-01");
+    assert!(
+        matches!(&barred, Retention::Due(x) if x.on == d("2025-04-01")),
+        "{barred:?}"
+    );
+    // …or after the last reminder, which interrupts it.
+    let reminded = || vec![issued(), ev("invoice-reminder", "F-1", "2030-02-01")];
+    let (renewed, _) = judged(reminded(), "2035-01-01");
+    assert!(
+        matches!(&renewed, Retention::Kept(k) if matches!(k.why, KeptWhy::InState { .. })),
+        "{renewed:?}"
+    );
+    let (later, _) = judged(reminded(), "2040-02-01");
+    assert!(matches!(&later, Retention::Due(_)), "{later:?}");
+    // An invoice recorded without a reference has no payment to wait for.
+    let loose = rec("invoice", "2023-04-01", None);
+    let r = judge(&policy, &loose, &History::default(), "2026-01-01");
+    assert!(
+        matches!(&r, Retention::Due(x) if x.on == d("2025-04-01")),
+        "{r:?}"
+    );
+    // A time-barred claim is no claim against an erasure request either.
+    let history = History {
+        events: vec![issued()],
+        holds: vec![],
+    };
+    assert_eq!(
+        on_erasure(&policy, &invoice, &history, "2033-04-01"),
+        tillit_core::retention::OnErasure::Erase
+    );
+}
+
+/// Finding 7: a verifikation's fiscal year is that of its own date, and a
+/// fiscal year may end on the last day of February.
+#[test]
+fn the_fiscal_year_is_the_transactions_and_may_end_in_february() {
+    let policy = policy_from(WINSTON);
+    // Dated 2025-12-20, added to the ledger on 2026-01-05: fiscal year 2025.
+    let mut invoice = rec("invoice", "2026-01-05", None);
+    invoice.dated = Some("2025-12-20");
+    let r = judge(&policy, &invoice, &History::default(), "2026-02-01");
+    let Retention::Due(due) = &r else {
+        panic!("{r:?}")
+    };
+    assert_eq!((due.on, due.rule), (d("2033-01-01"), "bookkeeping"));
+    invoice.dated = None;
+    let r = judge(&policy, &invoice, &History::default(), "2026-02-01");
+    let Retention::Due(due) = &r else {
+        panic!("{r:?}")
+    };
+    assert_eq!(due.on, d("2034-01-01"), "by the day it was added instead");
+    // A fiscal year ending 28/29 February: 02-29 is accepted, and ends on
+    // the 28th in a common year.
+    for end in ["02-28", "02-29"] {
+        let feb = policy_from(&WINSTON.replace(
+            "fiscal-year-end = \"12-31\"",
+            &format!("fiscal-year-end = \"{end}\""),
+        ));
+        let voucher = rec("voucher", "2025-02-28", None);
+        let r = Schedule::new(&feb, stockholm()).on_erasure(
+            &facts(&feb, &voucher),
+            &History::default(),
+            t("2026-01-01"),
+        );
+        let tillit_core::retention::OnErasure::Keep(k) = &r else {
+            panic!("{end}: {r:?}")
+        };
+        assert!(
+            matches!(k[0], tillit_core::retention::Exception::Statutory { fiscal_year_end, kept_through, .. }
+                if fiscal_year_end == d("2025-02-28") && kept_through == d("2032-12-31")),
+            "{end}: {k:?}"
+        );
+        // In a leap year the fiscal year ends on the 29th.
+        let leap = rec("voucher", "2024-02-29", None);
+        let r = Schedule::new(&feb, stockholm()).on_erasure(
+            &facts(&feb, &leap),
+            &History::default(),
+            t("2026-01-01"),
+        );
+        let tillit_core::retention::OnErasure::Keep(k) = &r else {
+            panic!("{end}: {r:?}")
+        };
+        assert!(
+            matches!(k[0], tillit_core::retention::Exception::Statutory { fiscal_year_end, .. }
+                if fiscal_year_end == d("2024-02-29")),
+            "{end}: {k:?}"
+        );
+    }
+}
+
 /// What an erasure request does: erase, or keep for each exception of
 /// Art. 17(3), with its reason and until when.
 fn on_erasure<'p>(
@@ -635,8 +786,12 @@ fn an_erasure_request_keeps_only_what_the_law_or_a_claim_or_a_hold_keeps() {
             &history,
             at
         ),
-        OnErasure::Erase,
-        "a paid invoice is no claim"
+        OnErasure::Keep(vec![Exception::Statutory {
+            law: "7 kap. 2 § bokföringslagen (1999:1078)",
+            fiscal_year_end: d("2025-12-31"),
+            kept_through: d("2032-12-31"),
+        }]),
+        "a paid invoice is no claim, but a verifikation the law keeps"
     );
     let OnErasure::Keep(unpaid) = on_erasure(
         &policy,
@@ -648,10 +803,17 @@ fn an_erasure_request_keeps_only_what_the_law_or_a_claim_or_a_hold_keeps() {
     };
     assert_eq!(
         unpaid,
-        [Exception::LegalClaim {
-            state: "invoice-unpaid",
-            since: d("2026-10-01")
-        }]
+        [
+            Exception::LegalClaim {
+                state: "invoice-unpaid",
+                since: d("2026-10-01")
+            },
+            Exception::Statutory {
+                law: "7 kap. 2 § bokföringslagen (1999:1078)",
+                fiscal_year_end: d("2026-12-31"),
+                kept_through: d("2033-12-31"),
+            }
+        ]
     );
     assert_eq!(unpaid[0].until(), None);
     assert!(

@@ -233,6 +233,11 @@ pub struct NewRecordBody {
     /// When it was collected, RFC 3339 (default: now).
     #[schema(value_type = Option<String>, format = DateTime)]
     at: Option<jiff::Timestamp>,
+    /// The record's own date, YYYY-MM-DD, where it differs from
+    /// collection (an invoice's date: its fiscal year decides how long the
+    /// Bookkeeping Act keeps it).
+    #[schema(value_type = Option<String>, format = Date)]
+    dated: Option<jiff::civil::Date>,
 }
 
 /// Adds a record; the role must need to know its category.
@@ -268,6 +273,7 @@ pub async fn add_record(
             accounting: body.accounting,
             payload: body.payload,
             collected_at: at.to_zoned_datetime(app.tz.clone()),
+            dated: body.dated,
         },
     )
     .map_err(tillit_store::StoreError::Input)?;

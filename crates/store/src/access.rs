@@ -120,6 +120,7 @@ pub fn report(
                 collected_at: r.collected_at,
                 reference: r.reference.as_deref(),
                 accounting: r.accounting,
+                dated: r.dated,
                 state,
             },
             &retention_history,

@@ -396,6 +396,7 @@ impl Gen<'_, '_> {
                 accounting: false,
                 payload: Some(payload),
                 collected_at: when.clone(),
+                dated: None,
             },
         )?;
         w.add_record(&r)?;

@@ -421,7 +421,7 @@ fn subject_view(sql: &mut dyn Sql, id: &SubjectId) -> Result<Option<SubjectView>
 fn records(sql: &mut dyn Sql, id: &SubjectId) -> Result<Vec<RecordView>, StoreError> {
     sql.query(
         "SELECT id, category, kind, source, register, inform_by, collected_at, payload,
-                reference, accounting, state, handled_at, handled_by
+                reference, accounting, state, handled_at, handled_by, dated
          FROM records WHERE subject_id = $1 ORDER BY collected_at, id",
         &[id.as_str().into()],
     )?
@@ -441,7 +441,13 @@ fn record_view(r: &Row) -> Result<RecordView, StoreError> {
         .map(|d| d.parse::<Date>())
         .transpose()
         .map_err(|e| StoreError::Corrupt(format!("a record's inform-by date: {e}")))?;
+    let dated = r
+        .opt_text(13)?
+        .map(|d| d.parse::<Date>())
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("a record's date: {e}")))?;
     Ok(RecordView {
+        dated,
         id: r.int(0)?,
         category: r.text(1)?,
         kind: r.text(2)?,
@@ -867,8 +873,8 @@ impl Writer<'_> {
             .sql
             .query_one(
                 "INSERT INTO records (subject_id, category, kind, source, register, inform_by,
-                                      collected_at, payload, reference, accounting)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+                                      collected_at, payload, reference, accounting, dated)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 &[
                     r.subject.as_str().into(),
                     r.category.as_str().into(),
@@ -880,6 +886,7 @@ impl Writer<'_> {
                     r.payload.as_ref().map(ToString::to_string).into(),
                     r.reference.as_deref().into(),
                     r.accounting.into(),
+                    r.dated.map(|d| d.to_string()).into(),
                 ],
             )?
             .int(0)?;
@@ -1160,6 +1167,9 @@ pub struct RecordView {
     pub payload: Option<serde_json::Value>,
     pub reference: Option<String>,
     pub accounting: bool,
+    /// The record's own date (an invoice's), where it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dated: Option<Date>,
     /// `active`, `anonymised` or `erased`.
     pub state: String,
     /// When it was anonymised or erased, and under which rule.

@@ -33,6 +33,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../migrations/postgres/0008_records_fillfactor.sql"),
     ),
+    (
+        9,
+        include_str!("../migrations/postgres/0009_records_dated.sql"),
+    ),
 ];
 
 /// How long a purge waits for older transactions to end.

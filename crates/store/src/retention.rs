@@ -65,6 +65,7 @@ struct RecordRow<'r> {
     reference: Option<&'r str>,
     accounting: bool,
     state: RecordState,
+    dated: Option<Date>,
 }
 
 fn record_row(r: &Row) -> Result<RecordRow<'_>, StoreError> {
@@ -79,6 +80,11 @@ fn record_row(r: &Row) -> Result<RecordRow<'_>, StoreError> {
         accounting: r.bool(6)?,
         state: RecordState::parse(state)
             .ok_or_else(|| StoreError::Corrupt(format!("a record's state is `{state}`")))?,
+        dated: r
+            .opt_str(8)?
+            .map(str::parse::<Date>)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("a record's date: {e}")))?,
     })
 }
 
@@ -94,6 +100,7 @@ struct Owned<'p> {
     reference: Option<String>,
     accounting: bool,
     state: RecordState,
+    dated: Option<Date>,
 }
 
 impl<'p> Owned<'p> {
@@ -107,6 +114,7 @@ impl<'p> Owned<'p> {
             reference: self.reference.as_deref(),
             accounting: self.accounting,
             state: self.state,
+            dated: self.dated,
         }
     }
 
@@ -288,6 +296,7 @@ fn rows_named<'p>(
                 reference: row.reference.map(str::to_owned),
                 accounting: row.accounting,
                 state: row.state,
+                dated: row.dated,
             });
         }
         Ok(())
@@ -368,6 +377,7 @@ impl RecordRow<'_> {
             collected_at: self.collected_at,
             reference: self.reference,
             accounting: self.accounting,
+            dated: self.dated,
             state: self.state,
         }
     }
@@ -462,7 +472,7 @@ pub fn scan<'p>(
         let histories = all_histories(sql, &schedule.relevant_events())?;
         let none = History::default();
         sql.for_each(
-            "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
+            "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state, dated
              FROM records WHERE state <> 'erased'",
             &[],
             &mut |r| {
@@ -935,7 +945,7 @@ fn statements() -> &'static [String; 3] {
             ),
             format!("SELECT id, subject_id, at, released_at FROM holds WHERE subject_id IN ({list})"),
             format!(
-                "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
+                "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state, dated
                  FROM records WHERE id IN ({}) AND state <> 'erased'",
                 slots(1, RECORD_ROWS)
             ),
@@ -1135,7 +1145,7 @@ pub fn erase_on_request<'p>(
     let mut erased = Vec::new();
     let mut kept = Vec::new();
     w.sql().for_each(
-        "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state
+        "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state, dated
          FROM records WHERE subject_id = $1 AND state <> 'erased' ORDER BY id",
         &[subject.into()],
         &mut |r| {

@@ -28,6 +28,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         8,
         include_str!("../migrations/sqlite/0008_records_fillfactor.sql"),
     ),
+    (
+        9,
+        include_str!("../migrations/sqlite/0009_records_dated.sql"),
+    ),
 ];
 
 #[derive(Debug)]

@@ -158,6 +158,7 @@ fn contact(subject: &str, at: &str) -> NewRecord {
             accounting: false,
             payload: Some(serde_json::json!({ "name": "Anna Andersson" })),
             collected_at: z(at),
+            dated: None,
         },
     )
     .unwrap()
@@ -195,6 +196,7 @@ fn records_carry_what_the_policy_says(db: &TestDb) {
             accounting: false,
             payload: Some(serde_json::json!({ "street": "Storgatan 1", "city": "Umeå" })),
             collected_at: z("2026-01-31T12:00:00Z"),
+            dated: None,
         },
     )
     .unwrap();
@@ -210,6 +212,7 @@ fn records_carry_what_the_policy_says(db: &TestDb) {
             accounting: false,
             payload: None,
             collected_at: z("2026-02-01T12:00:00Z"),
+            dated: None,
         },
     )
     .unwrap();

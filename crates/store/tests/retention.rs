@@ -135,6 +135,7 @@ fn write(
                             accounting: false,
                             payload: Some(serde_json::json!({ "label": label })),
                             collected_at: t(collected).to_zoned_datetime(stockholm()),
+                            dated: None,
                         },
                     )?;
                     let record = w.add_record(&r)?;
@@ -884,6 +885,7 @@ fn erased_bytes_are_gone_from_the_files(db: &TestDb) {
                                 "text": format!("{} {}", secret(i), "x".repeat(200)),
                             })),
                             collected_at: t("2021-06-01").to_zoned_datetime(stockholm()),
+                            dated: None,
                         },
                     )?;
                     w.add_record(&r)?;
@@ -919,6 +921,7 @@ fn erased_bytes_are_gone_from_the_files(db: &TestDb) {
                     accounting: false,
                     payload: Some(serde_json::json!({ "text": "BEHALLS-KVAR" })),
                     collected_at: t("2021-06-01").to_zoned_datetime(stockholm()),
+                    dated: None,
                 },
             )?;
             w.add_record(&r)?;

@@ -284,6 +284,7 @@ fn parse_row(
             accounting: false,
             payload: (!payload.is_empty()).then_some(payload.into()),
             collected_at: at.clone(),
+            dated: None,
         },
     )?;
     Ok((NewSubject { id, identifiers }, rec))

@@ -52,6 +52,11 @@ pub struct AddArgs {
     /// When the data was collected (default: now).
     #[arg(long, value_parser = at::parse, value_name = "TIME")]
     at: Option<Zoned>,
+    /// The record's own date where it differs from collection, e.g. an
+    /// invoice's date: the Bookkeeping Act keeps accounting material by
+    /// the fiscal year of the transaction, not of the day it was added.
+    #[arg(long, value_name = "DATE")]
+    dated: Option<jiff::civil::Date>,
     /// Report as JSON.
     #[arg(long)]
     json: bool,
@@ -76,6 +81,7 @@ pub fn run(cx: &Context, Command::Add(a): Command) -> anyhow::Result<ExitCode> {
             accounting: a.accounting,
             payload: a.payload,
             collected_at: at.clone(),
+            dated: a.dated,
         },
     )?;
     let id = cx

@@ -460,9 +460,29 @@ impl Builder<'_> {
             .as_ref()
             .and_then(|s| self.policy.states.get(s))
         {
+            // A claim ends by limitation too (preskriptionslagen 2 §).
+            let lapses = state
+                .lapses_after
+                .map(|p| {
+                    let renewed = state
+                        .renewed_by
+                        .as_ref()
+                        .map(|e| {
+                            format!(" {} {}", self.t("eller", "or"), self.event_name(e.as_str()))
+                        })
+                        .unwrap_or_default();
+                    format!(
+                        ", {} {} {} {}{renewed}",
+                        self.t("längst", "at most"),
+                        self.period(p),
+                        self.t("efter", "after"),
+                        self.event_name(state.opens.as_str())
+                    )
+                })
+                .unwrap_or_default();
             parts.push(match lang {
-                Lang::Sv => format!("sparas {}", state.name.get(lang)),
-                Lang::En => format!("{be} kept {}", state.name.get(lang)),
+                Lang::Sv => format!("sparas {}{lapses}", state.name.get(lang)),
+                Lang::En => format!("{be} kept {}{lapses}", state.name.get(lang)),
             });
         }
         if let Some(a) = &rule.anonymise {
@@ -486,7 +506,34 @@ impl Builder<'_> {
                 (Lang::En, false) => format!("{be} erased {}", self.deadline(e)),
             });
         }
-        format!("{subject} {}.", join_and(&parts, lang))
+        let otherwise = match (&rule.erase, &rule.otherwise_erase) {
+            (
+                Some(Deadline {
+                    anchor: Anchor::Event(e),
+                    ..
+                }),
+                Some(fallback),
+            ) => {
+                let event = self.event_name(e.as_str());
+                match lang {
+                    Lang::Sv => format!(
+                        "; inträffar aldrig {event} raderas de {}",
+                        self.deadline(fallback)
+                    ),
+                    Lang::En => format!(
+                        "; if {event} never comes, {} erased {}",
+                        if rule.kinds.is_empty() {
+                            "it is"
+                        } else {
+                            "they are"
+                        },
+                        self.deadline(fallback)
+                    ),
+                }
+            }
+            _ => String::new(),
+        };
+        format!("{subject} {}{otherwise}.", join_and(&parts, lang))
     }
 
     fn statutory_sentence(&self, m: &StatutoryMinimum) -> String {

@@ -398,8 +398,19 @@ impl FiscalYearEnd {
     pub fn parse(s: &str) -> Option<FiscalYearEnd> {
         let (m, d) = s.split_once('-')?;
         let (month, day) = (m.parse().ok()?, d.parse().ok()?);
-        Date::new(2023, month, day).ok()?;
+        // A leap year, so that 02-29 (the end of February) is a day.
+        Date::new(2024, month, day).ok()?;
         Some(FiscalYearEnd { month, day })
+    }
+
+    /// The day the fiscal year ends in `year`. A fiscal year that ends on
+    /// 28 or 29 February ends on the last day of February, whichever it
+    /// is that year.
+    pub fn in_year(self, year: i16) -> Option<Date> {
+        if self.month == 2 && self.day >= 28 {
+            return Date::new(year, 3, 1).ok()?.yesterday().ok();
+        }
+        Date::new(year, self.month, self.day).ok()
     }
 
     pub fn month(self) -> i8 {
@@ -508,6 +519,13 @@ pub struct State {
     /// While this state holds, the subject has a contract: the contract
     /// legal basis (Art. 6(1)(b)) holds. At most one state says so.
     pub contract: bool,
+    /// Another event that ends it (an invoice written off).
+    pub also_closed_by: Option<EventId>,
+    /// It ends by itself this long after it opened, or after the last
+    /// `renewed_by` event since (a claim time-barred: preskriptionslagen
+    /// (1981:130) 2 §, interrupted by acknowledgement or demand).
+    pub lapses_after: Option<Period>,
+    pub renewed_by: Option<EventId>,
 }
 
 /// What a deadline counts from.
@@ -539,6 +557,10 @@ pub struct RetentionRule {
     pub keep_while: Option<StateId>,
     pub anonymise: Option<Deadline>,
     pub erase: Option<Deadline>,
+    /// Erasure when `erase` counts from an event that has not happened
+    /// and the keep-while state does not hold (a subscriber who never
+    /// signs a contract, an invoice without a reference).
+    pub otherwise_erase: Option<Deadline>,
     pub span: Span,
 }
 

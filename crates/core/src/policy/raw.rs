@@ -159,6 +159,9 @@ pub(super) struct RawState {
     pub scope: StateScope,
     #[serde(default)]
     pub contract: bool,
+    pub also_closed_by: Option<S>,
+    pub lapses_after: Option<S>,
+    pub renewed_by: Option<S>,
 }
 
 #[derive(Deserialize)]
@@ -171,6 +174,7 @@ pub(super) struct RawRetention {
     pub keep_while: Option<S>,
     pub anonymise: Option<S>,
     pub erase: Option<S>,
+    pub otherwise_erase: Option<S>,
 }
 
 #[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

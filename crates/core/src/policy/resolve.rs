@@ -373,6 +373,35 @@ impl Resolver {
                         Some("a state lasts from one event to another, e.g. contract-start to contract-end"),
                     );
             }
+            let also_closed_by = s
+                .also_closed_by
+                .as_ref()
+                .and_then(|e| self.refer(e, &events, "event", "events"));
+            let renewed_by = s
+                .renewed_by
+                .as_ref()
+                .and_then(|e| self.refer(e, &events, "event", "events"));
+            let lapses_after = s.lapses_after.as_ref().and_then(|p| self.period(p));
+            if s.contract
+                && let Some(extra) = s
+                    .also_closed_by
+                    .as_ref()
+                    .or(s.lapses_after.as_ref())
+                    .or(s.renewed_by.as_ref())
+            {
+                self.bad_value(
+                    extra.span(),
+                    format!("the contract state `{}` ends only by its closing event", name.get_ref()),
+                    Some("a contract ends when `closes` says; `also-closed-by`, `lapses-after` and `renewed-by` are for claims"),
+                );
+            }
+            if let Some(r) = s.renewed_by.as_ref().filter(|_| s.lapses_after.is_none()) {
+                self.bad_value(
+                    r.span(),
+                    format!("state `{}` is renewed but never lapses", name.get_ref()),
+                    Some("`renewed-by` restarts `lapses-after`: set it too, e.g. `lapses-after = \"10 years\"`"),
+                );
+            }
             if let (Some(id), Some(opens), Some(closes)) =
                 (self.declare(&name, StateId::parse), opens, closes)
             {
@@ -384,6 +413,9 @@ impl Resolver {
                         closes,
                         scope: s.scope,
                         contract: s.contract,
+                        also_closed_by,
+                        lapses_after,
+                        renewed_by,
                     },
                 );
             }
@@ -747,6 +779,17 @@ impl Resolver {
                 .and_then(|s| self.refer(s, states, "state", "states"));
             let anonymise = r.anonymise.as_ref().and_then(|s| self.deadline(s, events));
             let erase = r.erase.as_ref().and_then(|s| self.deadline(s, events));
+            let otherwise_erase = r
+                .otherwise_erase
+                .as_ref()
+                .and_then(|s| self.deadline(s, events));
+            if let (Some(fallback), None) = (&r.otherwise_erase, &r.erase) {
+                self.bad_value(
+                    fallback.span(),
+                    format!("retention rule `{}` has a fallback but no `erase`", r.id.get_ref()),
+                    Some("`otherwise-erase` applies when the event `erase` counts from never happens"),
+                );
+            }
             if r.anonymise.is_none() && r.erase.is_none() {
                 self.error(
                     Diagnostic::error(
@@ -771,6 +814,7 @@ impl Resolver {
                 keep_while,
                 anonymise,
                 erase,
+                otherwise_erase,
                 span: r.id.span(),
             });
         }
