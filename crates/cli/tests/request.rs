@@ -551,10 +551,14 @@ fn erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material(db: &Tes
         .iter()
         .map(|r| r["record"].as_i64().unwrap())
         .collect();
-    assert_eq!(erased, BTreeSet::from([contact, address, paid]));
+    assert_eq!(erased, BTreeSet::from([contact, address]));
     let kept = answer["kept"].as_array().unwrap();
     let kept_ids: BTreeSet<i64> = kept.iter().map(|k| k["record"].as_i64().unwrap()).collect();
-    assert_eq!(kept_ids, BTreeSet::from([unpaid, voucher]), "{answer}");
+    assert_eq!(
+        kept_ids,
+        BTreeSet::from([paid, unpaid, voucher]),
+        "a paid invoice is a verifikation too: {answer}"
+    );
     let why =
         |record: i64| kept.iter().find(|k| k["record"] == record).unwrap()["exceptions"][0].clone();
     let claim = why(unpaid);
@@ -568,6 +572,12 @@ fn erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material(db: &Tes
             .contains("until the claim is settled"),
         "{claim}"
     );
+    let invoice = why(paid);
+    assert_eq!(invoice["exception"]["kind"], "statutory", "{invoice}");
+    assert_eq!(
+        invoice["until"], "2032-12-31",
+        "FY 2025 + 7 years: {invoice}"
+    );
     let books = why(voucher);
     assert_eq!(books["exception"]["kind"], "statutory");
     assert_eq!(books["until"], "2032-12-31", "FY 2025 + 7 years: {books}");
@@ -576,7 +586,7 @@ fn erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material(db: &Tes
     assert!(answer["restriction"].is_i64(), "{answer}");
 
     // The content is gone from the database, not only from queries.
-    for record in [contact, address, paid] {
+    for record in [contact, address] {
         assert_eq!(
             db.scalar(&format!(
                 "SELECT count(*) FROM records WHERE id = {record} AND payload IS NULL AND state = 'erased'"
@@ -587,9 +597,9 @@ fn erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material(db: &Tes
     }
     assert_eq!(
         db.scalar(&format!(
-            "SELECT count(*) FROM records WHERE id IN ({unpaid}, {voucher}) AND payload IS NOT NULL"
+            "SELECT count(*) FROM records WHERE id IN ({paid}, {unpaid}, {voucher}) AND payload IS NOT NULL"
         )),
-        2
+        3
     );
     // What is kept is restricted to what keeps it.
     let out = run(
@@ -664,17 +674,18 @@ fn the_clock_counts_calendar_months_and_refuses_a_late_extension(db: &TestDb) {
         )
     };
     for (received, due) in [
-        ("2026-01-31T10:00", "2026-02-28"),
-        ("2028-01-31T10:00", "2028-02-29"),
-        ("2026-03-31T10:00", "2026-04-30"),
-        ("2026-12-31T10:00", "2027-01-31"),
+        ("2094-01-31T10:00", "2094-02-28"),
+        ("2096-01-31T10:00", "2096-02-29"),
+        ("2094-03-31T10:00", "2094-04-30"),
+        ("2094-12-31T10:00", "2095-01-31"),
         // 23:30 UTC on 31 January is 1 February in Stockholm.
-        ("2026-01-31T23:30:00Z", "2026-03-01"),
+        ("2094-01-31T23:30:00Z", "2094-03-01"),
     ] {
         assert_eq!(open(received)["due_on"], due, "received {received}");
     }
     // Case 1, received 31 January: extended by two months within the
-    // first month, counted from receipt.
+    // first month. Of the two readings (31 January + 3 months = 30 April,
+    // 28 February + 2 months = 28 April) the earlier is kept.
     let extended = json(
         &l,
         db,
@@ -687,11 +698,11 @@ fn the_clock_counts_calendar_months_and_refuses_a_late_extension(db: &TestDb) {
             "--reason",
             "many requests at once",
             "--at",
-            "2026-02-20",
+            "2094-02-20",
             "--json",
         ],
     );
-    assert_eq!(extended["due_on"], "2026-04-30");
+    assert_eq!(extended["due_on"], "2094-04-28");
     // Case 3, received 31 March: on 1 May the first month is over.
     let out = run(
         &l,
@@ -705,18 +716,18 @@ fn the_clock_counts_calendar_months_and_refuses_a_late_extension(db: &TestDb) {
             "--reason",
             "complex",
             "--at",
-            "2026-05-01",
+            "2094-05-01",
         ],
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("the first month ended on 2026-04-30"),
+        stderr(&out).contains("the first month ended on 2094-04-30"),
         "{}",
         stderr(&out)
     );
     assert_eq!(
         json(&l, db, &["request", "show", "3", "--json"])["due_on"],
-        "2026-04-30",
+        "2094-04-30",
         "a refused extension changes nothing"
     );
     let out = run(
@@ -731,7 +742,7 @@ fn the_clock_counts_calendar_months_and_refuses_a_late_extension(db: &TestDb) {
             "--reason",
             "more",
             "--at",
-            "2026-02-21",
+            "2094-02-21",
         ],
     );
     assert!(
@@ -750,7 +761,7 @@ fn the_clock_counts_calendar_months_and_refuses_a_late_extension(db: &TestDb) {
             "list",
             "--overdue",
             "--at",
-            "2026-05-02",
+            "2094-05-02",
             "--json",
         ],
     );
@@ -761,18 +772,56 @@ fn the_clock_counts_calendar_months_and_refuses_a_late_extension(db: &TestDb) {
         .map(|c| c["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, [5, 1, 3], "earliest deadline first");
-    let text = ok(&l, db, &["request", "list", "--at", "2026-05-02"]);
+    let text = ok(&l, db, &["request", "list", "--at", "2094-05-02"]);
     assert!(text.contains("3 OVERDUE"), "{text}");
     assert!(text.contains("OVERDUE by 2 day(s)"), "{text}");
     let before = json(
         &l,
         db,
-        &["request", "list", "--due-before", "2027-01-31", "--json"],
+        &["request", "list", "--due-before", "2095-01-31", "--json"],
     );
     assert_eq!(
         before.as_array().unwrap().len(),
         4,
-        "due on or before: all but the 2028 case"
+        "due on or before: all but the 2096 case"
+    );
+
+    // A request entered late (received in the past) shows the days it
+    // really has left, counted from now, not a fresh month.
+    let late = open("2026-11-20T10:00");
+    let today = jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::get("Europe/Stockholm").unwrap())
+        .date();
+    let due: jiff::civil::Date = late["due_on"].as_str().unwrap().parse().unwrap();
+    assert_eq!(due.to_string(), "2026-12-20");
+    assert_eq!(
+        late["days_left"].as_i64().unwrap(),
+        i64::from(today.until(due).unwrap().get_days()),
+        "{late}"
+    );
+    // An extension backdated into the first month but entered after it is
+    // refused by the time it is recorded.
+    let old = open("2026-01-10T10:00");
+    let out = run(
+        &l,
+        db,
+        &[
+            "request",
+            "extend",
+            &old["id"].to_string(),
+            "--months",
+            "1",
+            "--reason",
+            "complex",
+            "--at",
+            "2026-01-15",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("the first month ended on 2026-02-10"),
+        "{}",
+        stderr(&out)
     );
 }
 

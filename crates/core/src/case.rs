@@ -133,9 +133,11 @@ impl Clock {
         })
     }
 
-    /// The clock after an extension of `by` months decided at `at`; the
-    /// months count from receipt in one step, so 31 January extended by
-    /// two months is due on 30 April.
+    /// The clock after an extension of `by` months decided at `at`. Two
+    /// readings of "two further months" differ at a month's end: counted
+    /// from receipt (31 January + 3 months = 30 April) or from the first
+    /// deadline (28 February + 2 months = 28 April). The earlier is kept:
+    /// a deadline met early is never missed.
     pub fn extend(
         self,
         by: u8,
@@ -158,12 +160,16 @@ impl Clock {
                 already: self.extended_months,
             });
         }
-        let due_on =
-            months(1 + total)
-                .after(self.received_on)
-                .ok_or(ExtensionRefused::TooLong {
-                    already: self.extended_months,
-                })?;
+        let too_long = ExtensionRefused::TooLong {
+            already: self.extended_months,
+        };
+        let from_receipt = months(1 + total).after(self.received_on);
+        let from_first = months(total).after(self.first_month_ends);
+        let due_on = from_receipt
+            .into_iter()
+            .chain(from_first)
+            .min()
+            .ok_or(too_long)?;
         Ok(Clock {
             extended_months: total,
             due_on,
@@ -237,14 +243,34 @@ mod tests {
         let c = Clock::start(at("2026-01-31T10:00:00Z"), &tz).unwrap();
         assert_eq!(c.due_on, d("2026-02-28"));
         let two = c.extend(2, at("2026-02-28T20:00:00Z"), &tz, false).unwrap();
-        assert_eq!(two.due_on, d("2026-04-30"), "not 28 April");
+        assert_eq!(
+            two.due_on,
+            d("2026-04-28"),
+            "28 February + 2 months, earlier than 31 January + 3 months"
+        );
         let one = c.extend(1, at("2026-02-10T10:00:00Z"), &tz, false).unwrap();
-        assert_eq!(one.due_on, d("2026-03-31"));
+        assert_eq!(one.due_on, d("2026-03-28"));
         assert_eq!(
             one.extend(1, at("2026-02-11T10:00:00Z"), &tz, false)
                 .unwrap()
                 .due_on,
-            d("2026-04-30")
+            d("2026-04-28")
+        );
+        // Where both readings agree, nothing changes.
+        let mid = Clock::start(at("2026-01-15T10:00:00Z"), &tz).unwrap();
+        assert_eq!(
+            mid.extend(2, at("2026-01-20T10:00:00Z"), &tz, false)
+                .unwrap()
+                .due_on,
+            d("2026-04-15")
+        );
+        // Received 30 November: 30 December, then 28 or 29 February.
+        let nov = Clock::start(at("2027-11-30T10:00:00Z"), &tz).unwrap();
+        assert_eq!(
+            nov.extend(2, at("2027-12-01T10:00:00Z"), &tz, false)
+                .unwrap()
+                .due_on,
+            d("2028-02-29")
         );
         assert_eq!(
             one.extend(2, at("2026-02-11T10:00:00Z"), &tz, false),

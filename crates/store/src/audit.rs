@@ -19,8 +19,10 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Entry {
     pub seq: i64,
-    /// Microseconds since the Unix epoch.
+    /// Microseconds since the Unix epoch: the instant the write claims.
     pub at: i64,
+    /// When it was written, by the writer's clock (none before schema 10).
+    pub recorded_at: Option<i64>,
     pub action: String,
     /// The subject's pseudonym, where the entry concerns one.
     pub subject: Option<String>,
@@ -30,16 +32,19 @@ pub struct Entry {
     pub hash: String,
 }
 
-/// The hash an entry must carry.
+/// The hash an entry must carry. The recording time is hashed where the
+/// entry has one, so entries written before it was kept verify as they did.
 pub fn entry_hash(
     prev_hash: &str,
     seq: i64,
     at: i64,
+    recorded_at: Option<i64>,
     action: &str,
     subject: Option<&str>,
     detail: &str,
 ) -> String {
     let mut h = Sha256::new();
+    let recorded = recorded_at.map(|r| r.to_string());
     for part in [
         prev_hash,
         &seq.to_string(),
@@ -47,7 +52,10 @@ pub fn entry_hash(
         action,
         subject.unwrap_or(""),
         detail,
-    ] {
+    ]
+    .into_iter()
+    .chain(recorded.as_deref())
+    {
         h.update(part.len().to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -87,12 +95,12 @@ impl Cursor {
     pub fn append(
         &mut self,
         sql: &mut dyn Sql,
-        at: i64,
+        (at, recorded_at): (i64, i64),
         action: &str,
         subject: Option<&str>,
         detail: &serde_json::Value,
     ) -> Result<i64, StoreError> {
-        self.append_all(sql, at, &[(action, subject, detail)])?;
+        self.append_all(sql, (at, recorded_at), &[(action, subject, detail)])?;
         Ok(self.seq)
     }
 
@@ -101,26 +109,27 @@ impl Cursor {
     pub(crate) fn append_all(
         &mut self,
         sql: &mut dyn Sql,
-        at: i64,
+        (at, recorded_at): (i64, i64),
         entries: &[(&str, Option<&str>, &serde_json::Value)],
     ) -> Result<(), StoreError> {
         static INSERT: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
         let insert = INSERT.get_or_init(|| {
             insert_statements(
-                "INSERT INTO audit (seq, at, action, subject, detail, prev_hash, hash)",
-                7,
+                "INSERT INTO audit (seq, at, recorded_at, action, subject, detail, prev_hash, hash)",
+                8,
                 "",
             )
         });
         let (mut seq, mut hash) = (self.seq, self.hash.clone());
-        let mut values = Vec::with_capacity(7 * entries.len());
+        let mut values = Vec::with_capacity(8 * entries.len());
         for (action, subject, detail) in entries {
             seq += 1;
             let detail = detail.to_string();
-            let next = entry_hash(&hash, seq, at, action, *subject, &detail);
+            let next = entry_hash(&hash, seq, at, Some(recorded_at), action, *subject, &detail);
             values.extend([
                 seq.into(),
                 at.into(),
+                recorded_at.into(),
                 (*action).into(),
                 (*subject).into(),
                 detail.into(),
@@ -128,7 +137,7 @@ impl Cursor {
                 next.into(),
             ]);
         }
-        insert_rows(sql, insert, 7, &values)?;
+        insert_rows(sql, insert, 8, &values)?;
         // Moved only once the rows are in: a refused statement leaves
         // the cursor where it was.
         self.seq = seq;
@@ -245,7 +254,7 @@ pub fn verify(
     };
     loop {
         let rows = sql.query(
-            "SELECT seq, at, action, subject, detail, prev_hash, hash FROM audit
+            "SELECT seq, at, action, subject, detail, prev_hash, hash, recorded_at FROM audit
              WHERE seq > $1 ORDER BY seq LIMIT $2",
             &[last_seq.into(), PAGE.into()],
         )?;
@@ -272,6 +281,7 @@ pub fn verify(
                 &stored_prev,
                 seq,
                 row.int(1)?,
+                row.opt_int(7)?,
                 &row.text(2)?,
                 subject.as_deref(),
                 &row.text(4)?,

@@ -40,6 +40,9 @@ pub struct Ledger {
     caches: Vec<Arc<StateCache>>,
     /// Where it was opened, to open another connection to it.
     url: String,
+    /// The clock audit entries are recorded by: the machine's, unless a
+    /// test sets another.
+    recording_clock: fn() -> Timestamp,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -85,6 +88,7 @@ impl Ledger {
             backend,
             caches: Vec::new(),
             url: url.to_owned(),
+            recording_clock: Timestamp::now,
         };
         ledger.build_decision_facts()?;
         Ok(ledger)
@@ -119,6 +123,12 @@ impl Ledger {
         Ok(())
     }
 
+    /// Records audit entries by `clock` instead of the machine's; for tests
+    /// of what depends on when a write was made, not when it claims.
+    pub fn set_recording_clock(&mut self, clock: fn() -> Timestamp) {
+        self.recording_clock = clock;
+    }
+
     /// `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         self.backend.name()
@@ -135,6 +145,7 @@ impl Ledger {
         let mut work = Some(work);
         let mut out = None;
         let mut changed = Vec::new();
+        let recorded = (self.recording_clock)();
         self.backend.write(&mut |sql| {
             let work = work
                 .take()
@@ -144,6 +155,7 @@ impl Ledger {
                 sql,
                 cursor,
                 at: micros(at),
+                recorded_at: micros(recorded),
                 changed: Vec::new(),
             };
             out = Some(work(&mut writer)?);
@@ -600,6 +612,8 @@ pub struct Writer<'a> {
     sql: &'a mut dyn Sql,
     cursor: Cursor,
     at: i64,
+    /// When the write is made, by the recording clock.
+    recorded_at: i64,
     /// Subjects whose decision state this transaction changes.
     changed: Vec<SubjectId>,
 }
@@ -742,7 +756,8 @@ impl Writer<'_> {
                 self.changed.push(parse_subject(id)?);
                 entries.push(("subject-erased", Some(*pseudonym), &nothing));
             }
-            self.cursor.append_all(self.sql, self.at, &entries)?;
+            self.cursor
+                .append_all(self.sql, (self.at, self.recorded_at), &entries)?;
         }
         Ok(subjects.len() as u64)
     }
@@ -750,6 +765,12 @@ impl Writer<'_> {
     /// The time this transaction's entries carry, in microseconds.
     pub(crate) fn at_micros(&self) -> i64 {
         self.at
+    }
+
+    /// When the write is made (the recording clock), as opposed to the
+    /// instant it claims.
+    pub(crate) fn recorded_micros(&self) -> i64 {
+        self.recorded_at
     }
 
     /// The subject's pseudonym, refusing one the ledger does not hold or
@@ -764,8 +785,13 @@ impl Writer<'_> {
         subject: Option<&str>,
         detail: &serde_json::Value,
     ) -> Result<i64, StoreError> {
-        self.cursor
-            .append(self.sql, self.at, action, subject, detail)
+        self.cursor.append(
+            self.sql,
+            (self.at, self.recorded_at),
+            action,
+            subject,
+            detail,
+        )
     }
 
     fn check_identifiers(

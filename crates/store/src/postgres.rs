@@ -37,6 +37,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/postgres/0009_records_dated.sql"),
     ),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_audit_recorded_at.sql"),
+    ),
 ];
 
 /// How long a purge waits for older transactions to end.

@@ -283,7 +283,10 @@ impl Writer<'_> {
         tz: &TimeZone,
     ) -> Result<Clock, StoreError> {
         let case = load(self.sql(), id)?.ok_or(StoreError::NoSuchRequest(id))?;
-        let at = timestamp(self.at_micros())?;
+        // A decision counts from when it is recorded, whatever instant it
+        // claims: an extension entered after the first month, dated
+        // within it, is refused.
+        let at = timestamp(self.at_micros().max(self.recorded_micros()))?;
         let extended = if reason.trim().is_empty() {
             Err(ExtensionRefused::NoReason)
         } else {

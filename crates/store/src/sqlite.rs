@@ -32,6 +32,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         9,
         include_str!("../migrations/sqlite/0009_records_dated.sql"),
     ),
+    (
+        10,
+        include_str!("../migrations/sqlite/0010_audit_recorded_at.sql"),
+    ),
 ];
 
 #[derive(Debug)]

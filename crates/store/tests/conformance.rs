@@ -39,6 +39,7 @@ on_both_backends!(
     a_newer_schema_is_refused,
     concurrent_writers_keep_one_chain,
     the_demo_company_is_reproducible,
+    every_entry_records_when_it_was_written_beside_the_instant_it_claims,
 );
 
 fn t(s: &str) -> Timestamp {
@@ -389,6 +390,56 @@ fn the_chain_verifies_and_counts_every_change(db: &TestDb) {
          OR subject = 'c-1' OR detail LIKE '%c-1%'",
     );
     assert_eq!(leaked, 0);
+}
+
+/// Finding 8: an entry records when it was written as well as the instant
+/// it claims; the recording time is hashed; an extension claimed within
+/// the first month but recorded after it is refused.
+fn every_entry_records_when_it_was_written_beside_the_instant_it_claims(db: &TestDb) {
+    let mut ledger = db.open();
+    ledger.set_recording_clock(|| "2026-03-01T09:00:00Z".parse().unwrap());
+    add(&mut ledger, &anna());
+    let at = db.scalar("SELECT MIN(at) FROM audit");
+    let recorded = db.scalar("SELECT MIN(recorded_at) FROM audit");
+    assert_eq!(recorded, t("2026-03-01T09:00:00Z").as_microsecond());
+    assert_ne!(
+        at, recorded,
+        "the claimed instant stays what the caller said"
+    );
+    // Backdating the record of when it was written breaks the chain.
+    db.tamper("UPDATE audit SET recorded_at = recorded_at - 86400000000 WHERE seq = 2");
+    assert_eq!(broken(db), Break::Changed { seq: 2 });
+    db.tamper("UPDATE audit SET recorded_at = recorded_at + 86400000000 WHERE seq = 2");
+    assert_eq!(intact(&mut ledger), 4);
+
+    let tz = TimeZone::get("Europe/Stockholm").unwrap();
+    let received = t("2026-01-10T10:00:00Z");
+    let id = ledger
+        .write(received, |w| {
+            w.open_request(
+                &sid("c-1"),
+                tillit_core::rights::Right::Access,
+                received,
+                &tz,
+            )
+        })
+        .unwrap();
+    // Claimed on 15 January, recorded on 1 March: after the first month.
+    let refused = ledger.write(t("2026-01-15T10:00:00Z"), |w| {
+        w.extend_request(id, 1, "complex", &tz)
+    });
+    assert!(
+        matches!(&refused, Err(StoreError::ExtensionRefused { .. })),
+        "{refused:?}"
+    );
+    // Recorded within the first month, the same extension is allowed.
+    ledger.set_recording_clock(|| "2026-01-20T09:00:00Z".parse().unwrap());
+    let clock = ledger
+        .write(t("2026-01-15T10:00:00Z"), |w| {
+            w.extend_request(id, 1, "complex", &tz)
+        })
+        .unwrap();
+    assert_eq!(clock.due_on.to_string(), "2026-03-10");
 }
 
 /// A ledger with eight audit entries: two subjects of four each.

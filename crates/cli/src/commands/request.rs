@@ -156,14 +156,19 @@ fn kind(s: &str) -> Result<Right, String> {
     })
 }
 
-fn case_line(c: &Case, at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
-    let clock = if c.closed.is_some() {
+/// "12 day(s) left", "OVERDUE by 3 day(s)" or "answered", at `at`.
+fn days_left(c: &Case, at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    if c.closed.is_some() {
         "answered".to_owned()
     } else if c.overdue(at, tz) {
         format!("OVERDUE by {} day(s)", -c.clock.days_left(at, tz))
     } else {
         format!("{} day(s) left", c.clock.days_left(at, tz))
-    };
+    }
+}
+
+fn case_line(c: &Case, at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
+    let clock = days_left(c, at, tz);
     let extended = if c.clock.extended_months > 0 {
         format!(", extended {} month(s)", c.clock.extended_months)
     } else {
@@ -195,14 +200,18 @@ pub fn run(cx: &Context, command: Command) -> anyhow::Result<ExitCode> {
             let case = ledger
                 .request(id)?
                 .ok_or_else(|| anyhow::anyhow!("request {id} vanished"))?;
+            // A request entered late (received in the past) has less time
+            // left than a month: count from now, when it is entered.
+            let entered = at::or_now(None)?.timestamp().max(received);
             if json {
-                emit_json(&case.report(received, &tz))?;
+                emit_json(&case.report(entered, &tz))?;
             } else {
                 say(&format!(
-                    "request {id} ({}) of subject {subject} opened; due {} (one month from receipt on {}). Verify the subject's identity with `tillit request verify {id} --by WHO --method HOW`",
+                    "request {id} ({}) of subject {subject} opened; due {} (one month from receipt on {}): {}. Verify the subject's identity with `tillit request verify {id} --by WHO --method HOW`",
                     kind_name(kind),
                     case.clock.due_on,
-                    case.clock.received_on
+                    case.clock.received_on,
+                    days_left(&case, entered, &tz)
                 ))?;
             }
             Ok(ExitCode::SUCCESS)
