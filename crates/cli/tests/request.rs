@@ -626,10 +626,31 @@ fn erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material(db: &Tes
         "{}",
         stdout(&out)
     );
+    // …while billing still keeps the books with it (a legal obligation).
+    let books = run(
+        &l,
+        db,
+        &[
+            "decide",
+            "--subject",
+            "c-1",
+            "--role",
+            "billing",
+            "--purpose",
+            "legal-compliance",
+            "--category",
+            "customer",
+            "--at",
+            "2026-11-22",
+        ],
+    );
+    assert_eq!(books.status.code(), Some(0), "{}", stdout(&books));
     let shown = json(&l, db, &["request", "show", &id, "--json"]);
     assert_eq!(shown["closed"]["outcome"], "partly-erased");
 
-    // Bo has nothing the law keeps: he is erased, records and all.
+    // Bo's contract still runs: no ground of Art. 17(1) applies to what
+    // it needs, so his contact details are kept, not restricted, and the
+    // contract's processing goes on.
     let bo = opened(&l, db, "c-2", "erasure", "2026-11-20");
     let answer = json(
         &l,
@@ -644,7 +665,50 @@ fn erasure_keeps_exactly_the_unpaid_invoice_and_the_accounting_material(db: &Tes
             "2026-11-21",
         ],
     );
-    assert_eq!(answer["kept"].as_array().unwrap().len(), 0);
+    assert_eq!(answer["erased"].as_array().unwrap().len(), 0, "{answer}");
+    let kept = answer["kept"].as_array().unwrap();
+    assert_eq!(kept.len(), 1, "{answer}");
+    assert_eq!(kept[0]["exceptions"][0]["exception"]["kind"], "contract");
+    assert_eq!(kept[0]["exceptions"][0]["article"], "GDPR Art. 17(1)(a)");
+    assert!(answer["restriction"].is_null(), "{answer}");
+    assert_eq!(answer["subject_erased"], false);
+    let serving = run(
+        &l,
+        db,
+        &[
+            "decide",
+            "--subject",
+            "c-2",
+            "--role",
+            "support",
+            "--purpose",
+            "service-provision",
+            "--category",
+            "customer",
+            "--at",
+            "2026-11-22",
+        ],
+    );
+    assert_eq!(serving.status.code(), Some(0), "{}", stdout(&serving));
+
+    // Once the contract has ended, nothing the law keeps is left: he is
+    // erased, records and all.
+    event(&l, db, "c-2", "contract-end", "K-2", "2026-11-25");
+    let bo = opened(&l, db, "c-2", "erasure", "2026-11-26");
+    let answer = json(
+        &l,
+        db,
+        &[
+            "request",
+            "answer",
+            &bo,
+            "--format",
+            "json",
+            "--at",
+            "2026-11-27",
+        ],
+    );
+    assert_eq!(answer["kept"].as_array().unwrap().len(), 0, "{answer}");
     assert_eq!(answer["subject_erased"], true);
     assert_eq!(
         db.scalar("SELECT count(*) FROM identifiers WHERE subject_id = 'c-2'"),
@@ -1004,6 +1068,85 @@ fn the_access_letters_in_swedish_and_english() {
                 lang,
                 "--format",
                 format,
+                "--at",
+                "2026-11-04",
+            ],
+        );
+        insta::assert_snapshot!(snapshot, letter);
+    }
+    // What the legal review found machine-made in the letters.
+    let access = ok(
+        &l,
+        &db,
+        &[
+            "request",
+            "answer",
+            &opened(&l, &db, "c-1", "access", "2026-11-02"),
+            "--lang",
+            "en",
+            "--at",
+            "2026-11-04",
+        ],
+    );
+    for id in [
+        "`contract-end`",
+        "`customer-data`",
+        "`invoice-unpaid`",
+        "`c-1`",
+    ] {
+        assert!(!access.contains(id), "`{id}` in the letter:\n{access}");
+    }
+    // The processors that routinely receive her data are named (C-154/21).
+    assert!(
+        access.contains("These suppliers routinely process data about you")
+            && access.contains("Sub-suppliers and other companies"),
+        "{access}"
+    );
+    // Portability: only what she provided, not the address from the register.
+    let portability: serde_json::Value = serde_json::from_str(&ok(
+        &l,
+        &db,
+        &[
+            "request",
+            "answer",
+            &opened(&l, &db, "c-1", "portability", "2026-11-02"),
+            "--format",
+            "json",
+            "--at",
+            "2026-11-04",
+        ],
+    ))
+    .unwrap();
+    let left_out = portability["left_out"].as_array().unwrap();
+    assert!(
+        left_out.iter().any(|l| l["kind"] == "address"
+            && l["reason"]["en"]
+                .as_str()
+                .unwrap()
+                .contains("Article 20(1)")),
+        "{portability}"
+    );
+    assert!(
+        !portability["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "address"),
+        "{portability}"
+    );
+    // The erasure answer is a letter too: what was erased, what is kept
+    // and why in words, who is told (Art. 19), where to complain (12(4)).
+    for (lang, snapshot) in [("sv", "erasure_letter_sv"), ("en", "erasure_letter_en")] {
+        let id = opened(&l, &db, "c-1", "erasure", "2026-11-02");
+        let letter = ok(
+            &l,
+            &db,
+            &[
+                "request",
+                "answer",
+                &id,
+                "--lang",
+                lang,
                 "--at",
                 "2026-11-04",
             ],

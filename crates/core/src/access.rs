@@ -37,6 +37,9 @@ pub struct AccessReport {
     pub consents: Vec<ConsentEntry>,
     /// The recipients the subject's data was actually disclosed to.
     pub disclosures: Vec<DisclosureEntry>,
+    /// The processors that routinely receive data of the categories held
+    /// about the subject, by name (Art. 15(1)(c), CJEU C-154/21).
+    pub processors: Vec<ProcessorEntry>,
     pub objections: Vec<ObjectionEntry>,
     pub restrictions: Vec<RestrictionEntry>,
     /// Each right, whether the bases of the subject's data give it.
@@ -130,6 +133,15 @@ pub struct DisclosureEntry {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ProcessorEntry {
+    pub recipient: String,
+    pub name: Text,
+    /// The categories of the subject's data it receives, by name.
+    pub categories: Vec<Text>,
+    pub transfers: Vec<TransferEntry>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct TransferEntry {
     pub country: String,
     pub country_name: Text,
@@ -139,6 +151,7 @@ pub struct TransferEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ObjectionEntry {
     pub purpose: String,
+    pub name: Text,
     pub absolute: bool,
     pub at: Timestamp,
 }
@@ -146,6 +159,7 @@ pub struct ObjectionEntry {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct RestrictionEntry {
     pub ground: String,
+    pub ground_name: Text,
     pub at: Timestamp,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lifted_at: Option<Timestamp>,
@@ -202,7 +216,7 @@ impl AccessReport {
         let c = &self.controller;
         let mut blocks = vec![para(if sv {
             format!(
-                "{} ({}) svarar här på din begäran{} om {} för registrerad `{}`. Uppgifterna gäller den {}.",
+                "{} ({}) svarar här på din begäran{} om {} (du är registrerad som {}). Uppgifterna gäller den {}.",
                 c.name,
                 c.org_number,
                 self.request.map(|r| format!(" nr {r}")).unwrap_or_default(),
@@ -216,7 +230,7 @@ impl AccessReport {
             )
         } else {
             format!(
-                "{} ({}) answers your request{} for {} as subject `{}`. This is what we held on {}.",
+                "{} ({}) answers your request{} for {} (you are registered as {}). This is what we held on {}.",
                 c.name,
                 c.org_number,
                 self.request
@@ -418,6 +432,43 @@ impl AccessReport {
             });
         }
 
+        if !self.processors.is_empty() {
+            blocks.push(para(pick(
+                "Dessa leverantörer behandlar regelbundet uppgifter om dig för vår räkning, som personuppgiftsbiträden:",
+                "These suppliers routinely process data about you on our behalf, as processors:",
+            )));
+            blocks.push(Block::List(
+                self.processors
+                    .iter()
+                    .map(|p| {
+                        let categories: Vec<&str> =
+                            p.categories.iter().map(|c| c.get(lang)).collect();
+                        let transfers: Vec<String> = p
+                            .transfers
+                            .iter()
+                            .map(|t| {
+                                format!("{}: {}", t.country_name.get(lang), t.safeguard.get(lang))
+                            })
+                            .collect();
+                        let transfers = if transfers.is_empty() {
+                            String::new()
+                        } else {
+                            format!(
+                                "; {} {}",
+                                pick("överföring till", "transfer to"),
+                                transfers.join("; ")
+                            )
+                        };
+                        vec![text(format!(
+                            "{} ({}){transfers}",
+                            p.name.get(lang),
+                            categories.join(", ").to_lowercase()
+                        ))]
+                    })
+                    .collect(),
+            ));
+        }
+
         if !self.objections.is_empty() || !self.restrictions.is_empty() {
             blocks.push(heading(
                 "objections",
@@ -429,9 +480,17 @@ impl AccessReport {
             let mut items: Vec<Vec<Inline>> = Vec::new();
             for o in &self.objections {
                 items.push(vec![text(if sv {
-                    format!("{}: invändning mot `{}`", day(o.at, tz), o.purpose)
+                    format!(
+                        "{}: invändning mot {}",
+                        day(o.at, tz),
+                        o.name.get(lang).to_lowercase()
+                    )
                 } else {
-                    format!("{}: objection to `{}`", day(o.at, tz), o.purpose)
+                    format!(
+                        "{}: objection to {}",
+                        day(o.at, tz),
+                        o.name.get(lang).to_lowercase()
+                    )
                 })]);
             }
             for r in &self.restrictions {
@@ -443,7 +502,7 @@ impl AccessReport {
                     "{}: {} ({}){lifted}",
                     day(r.at, tz),
                     pick("begränsning av behandlingen", "restriction of processing"),
-                    r.ground
+                    r.ground_name.get(lang)
                 ))]);
             }
             blocks.push(Block::List(items));
@@ -466,18 +525,201 @@ impl AccessReport {
         let dpo = c.dpo_email.as_deref().unwrap_or(&c.email);
         blocks.push(para(if sv {
             format!(
-                "Har du frågor, kontakta oss på {dpo}. Du har rätt att klaga hos {} ({}).",
+                "Har du frågor, kontakta oss på {dpo}. Du har rätt att klaga hos {} ({}) och att vända dig till allmän domstol.",
                 c.supervisory_authority, c.supervisory_authority_url
             )
         } else {
             format!(
-                "If you have questions, write to {dpo}. You may lodge a complaint with {} ({}).",
+                "If you have questions, write to {dpo}. You may lodge a complaint with {} ({}) and seek a judicial remedy in court.",
                 c.supervisory_authority, c.supervisory_authority_url
             )
         }));
         Document {
             lang,
             title,
+            blocks,
+        }
+    }
+}
+
+/// The answer to a request for erasure (GDPR Art. 17), for the letter:
+/// what was erased, what is kept and why in plain words, who is told
+/// (Art. 19), and where to complain (Art. 12(4)).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErasureAnswer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request: Option<i64>,
+    pub answered_on: jiff::civil::Date,
+    pub controller: ControllerRef,
+    pub subject: String,
+    pub erased: Vec<ErasedEntry>,
+    pub kept: Vec<KeptEntry>,
+    /// Nothing of the subject is left: the subject is erased too.
+    pub subject_erased: bool,
+    /// What is kept is restricted to what keeps it (Art. 18).
+    pub restricted: bool,
+    /// The recipients the subject's data was disclosed to, each of whom is
+    /// told of the erasure (Art. 19).
+    pub recipients: Vec<Text>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErasedEntry {
+    pub record: i64,
+    pub name: Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct KeptEntry {
+    pub record: i64,
+    pub name: Text,
+    /// Each reason, with the article it rests on.
+    pub reasons: Vec<(String, Text)>,
+    /// The last day it is kept, where one is known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<jiff::civil::Date>,
+}
+
+impl ErasureAnswer {
+    /// The letter a DPO sends, in `lang`.
+    pub fn letter(&self, lang: Lang) -> Document {
+        let pick = |s: &'static str, e: &'static str| lang.pick(s, e);
+        let c = &self.controller;
+        let request = self
+            .request
+            .map(|r| format!(" {} {r}", pick("nr", "no.")))
+            .unwrap_or_default();
+        let mut blocks = vec![para(match lang {
+            Lang::Sv => format!(
+                "{} ({}) svarar här på din begäran{request} om radering (du är registrerad som {}). Svaret gäller den {}.",
+                c.name, c.org_number, self.subject, self.answered_on
+            ),
+            Lang::En => format!(
+                "{} ({}) answers your request{request} for erasure (you are registered as {}). This answer is as of {}.",
+                c.name, c.org_number, self.subject, self.answered_on
+            ),
+        })];
+        blocks.push(heading(
+            "erased",
+            pick("Det här har vi raderat", "What we erased"),
+        ));
+        if self.erased.is_empty() {
+            blocks.push(para(pick(
+                "Vi har inte raderat något ännu; nedan står varför.",
+                "We have erased nothing yet; below is why.",
+            )));
+        } else {
+            blocks.push(Block::List(
+                self.erased
+                    .iter()
+                    .map(|e| {
+                        vec![text(format!(
+                            "{} {}: {}",
+                            pick("Nr", "No."),
+                            e.record,
+                            e.name.get(lang)
+                        ))]
+                    })
+                    .collect(),
+            ));
+        }
+        if self.subject_erased {
+            blocks.push(para(pick(
+                "Vi har inga uppgifter om dig kvar. Även dina kontaktuppgifter är raderade.",
+                "We hold no data about you any more. Your contact details are erased too.",
+            )));
+        }
+        if !self.kept.is_empty() {
+            blocks.push(heading(
+                "kept",
+                pick("Det här sparar vi, och varför", "What we keep, and why"),
+            ));
+            blocks.push(Block::Table {
+                caption: pick(
+                    "Uppgifter som vi inte får eller ännu inte kan radera",
+                    "Data we may not, or may not yet, erase",
+                )
+                .to_owned(),
+                head: [
+                    pick("Nr", "No."),
+                    pick("Uppgift", "Data"),
+                    pick("Varför", "Why"),
+                    pick("Sparas till och med", "Kept through"),
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+                rows: self
+                    .kept
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            k.record.to_string(),
+                            k.name.get(lang).to_owned(),
+                            k.reasons
+                                .iter()
+                                .map(|(article, r)| format!("{} ({article})", r.get(lang)))
+                                .collect::<Vec<_>>()
+                                .join("; "),
+                            k.until.map_or_else(
+                                || {
+                                    pick("så länge skälet finns", "while the reason lasts")
+                                        .to_owned()
+                                },
+                                |d| d.to_string(),
+                            ),
+                        ]
+                    })
+                    .collect(),
+            });
+            if self.restricted {
+                blocks.push(para(pick(
+                    "Det vi sparar använder vi bara för det som kräver att det sparas, till exempel bokföringen; i övrigt är behandlingen begränsad (artikel 18 GDPR). När skälet upphör raderar vi uppgifterna.",
+                    "What we keep is used only for what requires keeping it, such as the books; otherwise its processing is restricted (Article 18 GDPR). When the reason ends we erase it.",
+                )));
+            }
+        }
+        blocks.push(heading(
+            "recipients",
+            pick("Mottagare som vi underrättar", "Recipients we tell"),
+        ));
+        if self.recipients.is_empty() {
+            blocks.push(para(pick(
+                "Vi har inte lämnat ut uppgifter om dig till någon mottagare, så ingen annan behöver underrättas.",
+                "We have disclosed no data about you to any recipient, so nobody else needs to be told.",
+            )));
+        } else {
+            let names: Vec<&str> = self.recipients.iter().map(|r| r.get(lang)).collect();
+            blocks.push(para(format!(
+                "{} {}.",
+                pick(
+                    "Vi underrättar varje mottagare som har fått uppgifter om dig om raderingen (artikel 19 GDPR):",
+                    "We tell each recipient that received data about you of the erasure (Article 19 GDPR):"
+                ),
+                crate::notice::join_and(&names, lang)
+            )));
+        }
+        blocks.push(heading(
+            "complaints",
+            pick("Om du inte är nöjd", "If you are not satisfied"),
+        ));
+        let dpo = c.dpo_email.as_deref().unwrap_or(&c.email);
+        blocks.push(para(match lang {
+            Lang::Sv => format!(
+                "Har du frågor, kontakta oss på {dpo}. Du har rätt att klaga hos {} ({}) och att vända dig till allmän domstol (artikel 12.4, 77 och 79 GDPR).",
+                c.supervisory_authority, c.supervisory_authority_url
+            ),
+            Lang::En => format!(
+                "If you have questions, write to {dpo}. You have the right to lodge a complaint with {} ({}) and to seek a judicial remedy in court (Articles 12(4), 77 and 79 GDPR).",
+                c.supervisory_authority, c.supervisory_authority_url
+            ),
+        }));
+        Document {
+            lang,
+            title: pick(
+                "Svar på din begäran om radering (artikel 17 GDPR)",
+                "Your request for erasure (Article 17 GDPR)",
+            )
+            .to_owned(),
             blocks,
         }
     }

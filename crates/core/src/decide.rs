@@ -429,6 +429,15 @@ impl Rules {
         {
             return deny(b, Rule::Restricted { since });
         }
+        // What an erasure request kept for a legal obligation stays usable
+        // for that obligation: the books are still kept.
+        if request.operation == Operation::Use
+            && !purpose.legal_claims
+            && basis != LegalBasis::LegalObligation
+            && let Some(since) = state.erasure_restricted_at(t)
+        {
+            return deny(b, Rule::Restricted { since });
+        }
         if purpose.direct_marketing
             && let Some(at) = state.direct_marketing_objection.filter(|at| *at <= t)
         {
@@ -832,6 +841,9 @@ pub struct SubjectState {
     /// The earliest objection to direct marketing.
     direct_marketing_objection: Option<Timestamp>,
     restrictions: Vec<Interval>,
+    /// Restrictions placed on what an erasure request kept for a legal
+    /// obligation or claim: they allow what keeps the data.
+    erasure_restrictions: Vec<Interval>,
     erased_at: Option<Timestamp>,
 }
 
@@ -860,6 +872,16 @@ impl SubjectState {
 
     fn restricted_at(&self, t: Timestamp) -> Option<Timestamp> {
         self.restrictions
+            .iter()
+            .filter(|r| r.holds_at(t))
+            .map(|r| r.from)
+            .min()
+    }
+
+    /// Since when processing other than for a legal obligation has been
+    /// restricted after an erasure request, if it is at `t`.
+    fn erasure_restricted_at(&self, t: Timestamp) -> Option<Timestamp> {
+        self.erasure_restrictions
             .iter()
             .filter(|r| r.holds_at(t))
             .map(|r| r.from)
@@ -954,6 +976,17 @@ impl StateBuilder<'_> {
 
     pub fn restriction(&mut self, from: Timestamp, lifted: Option<Timestamp>) -> &mut Self {
         self.state.restrictions.push(Interval {
+            from,
+            until: lifted,
+        });
+        self
+    }
+
+    /// A restriction on what an erasure request kept (Art. 17(3)): the data
+    /// is stored, and used only for the legal obligation or claim that
+    /// keeps it.
+    pub fn erasure_restriction(&mut self, from: Timestamp, lifted: Option<Timestamp>) -> &mut Self {
+        self.state.erasure_restrictions.push(Interval {
             from,
             until: lifted,
         });

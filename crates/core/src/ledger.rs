@@ -396,6 +396,32 @@ impl RestrictionGround {
         }
     }
 
+    /// The ground in words, for a letter to the subject.
+    pub fn describe(self, lang: crate::text::Lang) -> &'static str {
+        match self {
+            RestrictionGround::AccuracyContested => lang.pick(
+                "du bestrider att uppgifterna är korrekta",
+                "you contest the accuracy of the data",
+            ),
+            RestrictionGround::Unlawful => lang.pick(
+                "behandlingen är olaglig och du vill inte att uppgifterna raderas",
+                "the processing is unlawful and you oppose erasure",
+            ),
+            RestrictionGround::LegalClaims => lang.pick(
+                "du behöver uppgifterna för ett rättsligt anspråk",
+                "you need the data for a legal claim",
+            ),
+            RestrictionGround::ObjectionPending => lang.pick(
+                "din invändning prövas",
+                "your objection is being assessed",
+            ),
+            RestrictionGround::ErasureException => lang.pick(
+                "det som sparas efter din begäran om radering används bara för det som kräver att det sparas",
+                "what is kept after your erasure request is used only for what requires keeping it",
+            ),
+        }
+    }
+
     pub fn parse(s: &str) -> Result<RestrictionGround, InputError> {
         RestrictionGround::ALL
             .into_iter()

@@ -201,6 +201,85 @@ impl<'p> Retention<'p> {
             Retention::Done => lang.pick("redan raderad", "already erased").to_owned(),
         }
     }
+
+    /// Why, in words a data subject reads: events, states and laws by
+    /// name, no rule ids.
+    pub fn in_words(&self, policy: &Policy, lang: Lang) -> String {
+        let event = |e: &str| {
+            policy
+                .events
+                .get(e)
+                .map_or_else(|| e.to_owned(), |t| t.get(lang).to_owned())
+        };
+        let state = |s: &str| {
+            policy
+                .states
+                .get(s)
+                .map_or_else(|| s.to_owned(), |st| st.name.get(lang).to_owned())
+        };
+        match self {
+            Retention::Due(d) => {
+                let verb = d.action.verb(lang);
+                let why = match &d.why {
+                    DueWhy::After { period, anchor, .. } => {
+                        let (what, on) = match anchor {
+                            AnchorFact::Collection { on } => {
+                                (lang.pick("insamlingen", "collection").to_owned(), on)
+                            }
+                            AnchorFact::Event { event: e, on } => (event(e), on),
+                        };
+                        match period {
+                            Some(p) => format!(
+                                "{} {} {what} ({on})",
+                                p.describe(lang),
+                                lang.pick("efter", "after")
+                            ),
+                            None => format!("{} {what} ({on})", lang.pick("vid", "at")),
+                        }
+                    }
+                    DueWhy::Statutory {
+                        law, kept_through, ..
+                    } => match lang {
+                        Lang::Sv => format!(
+                            "räkenskapsinformation som {law} kräver att vi sparar till och med {kept_through}"
+                        ),
+                        Lang::En => format!(
+                            "accounting material that {law} requires us to keep through {kept_through}"
+                        ),
+                    },
+                };
+                match lang {
+                    Lang::Sv => format!("{verb} {}: {why}", d.on),
+                    Lang::En => format!("{verb} on {}: {why}", d.on),
+                }
+            }
+            Retention::Kept(k) => match &k.why {
+                KeptWhy::InState { state: s, since } => match lang {
+                    Lang::Sv => format!("sparas {} (sedan {since})", state(s)),
+                    Lang::En => format!("kept {} (since {since})", state(s)),
+                },
+                KeptWhy::AwaitingEvent { event: e, .. } => match lang {
+                    Lang::Sv => format!("sparas tills {} och raderas därefter", event(e)),
+                    Lang::En => format!("kept until {}, then erased", event(e)),
+                },
+                KeptWhy::Hold { since, .. } => match lang {
+                    Lang::Sv => format!(
+                        "sparas för ett rättsligt anspråk (sedan {since}), tills det är avgjort"
+                    ),
+                    Lang::En => {
+                        format!("kept for a legal claim (since {since}), until it is settled")
+                    }
+                },
+                KeptWhy::NoRule => lang
+                    .pick(
+                        "sparas: vår policy anger ännu ingen gallringstid",
+                        "kept: our policy sets no time limit yet",
+                    )
+                    .to_owned(),
+            },
+            Retention::Done => lang.pick("redan raderad", "already erased").to_owned(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -230,6 +309,10 @@ pub enum OnErasure<'p> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Exception<'p> {
+    /// The contract still runs and needs the data: no ground of
+    /// Art. 17(1) applies (it is still necessary for the purpose it was
+    /// collected for), so the request does not reach it yet.
+    Contract { state: &'p str, since: Date },
     /// A legal hold in force, until it is released.
     Hold { hold: i64, since: Date },
     /// An open claim the record belongs to (an unpaid invoice), until the
@@ -247,6 +330,7 @@ impl Exception<'_> {
     /// The provision of Art. 17(3) it rests on.
     pub fn article(&self) -> &'static str {
         match self {
+            Exception::Contract { .. } => "GDPR Art. 17(1)(a)",
             Exception::Hold { .. } | Exception::LegalClaim { .. } => "GDPR Art. 17(3)(e)",
             Exception::Statutory { .. } => "GDPR Art. 17(3)(b)",
         }
@@ -256,13 +340,71 @@ impl Exception<'_> {
     pub fn until(&self) -> Option<Date> {
         match self {
             Exception::Statutory { kept_through, .. } => Some(*kept_through),
-            Exception::Hold { .. } | Exception::LegalClaim { .. } => None,
+            Exception::Contract { .. } | Exception::Hold { .. } | Exception::LegalClaim { .. } => {
+                None
+            }
+        }
+    }
+
+    /// Why, in words a data subject reads: states and laws by name, no
+    /// ids (the article is given beside it).
+    pub fn in_words(&self, policy: &Policy, lang: Lang) -> String {
+        let state = |s: &str| {
+            policy
+                .states
+                .get(s)
+                .map_or_else(|| s.to_owned(), |st| st.name.get(lang).to_owned())
+        };
+        match self {
+            Exception::Contract { state: s, .. } => match lang {
+                Lang::Sv => format!(
+                    "sparas {}: avtalet löper och uppgifterna behövs för att fullgöra det",
+                    state(s)
+                ),
+                Lang::En => format!("kept {}: the contract runs and needs the data", state(s)),
+            },
+            Exception::Hold { since, .. } => match lang {
+                Lang::Sv => format!(
+                    "sparas för ett rättsligt anspråk (sedan {since}), tills det är avgjort"
+                ),
+                Lang::En => format!("kept for a legal claim (since {since}), until it is settled"),
+            },
+            Exception::LegalClaim { state: s, .. } => match lang {
+                Lang::Sv => format!("sparas {}: ett rättsligt anspråk", state(s)),
+                Lang::En => format!("kept {}: a legal claim", state(s)),
+            },
+            Exception::Statutory {
+                law, kept_through, ..
+            } => match lang {
+                Lang::Sv => format!(
+                    "räkenskapsinformation som {law} kräver att vi sparar till och med {kept_through}"
+                ),
+                Lang::En => format!(
+                    "accounting material that {law} requires us to keep through {kept_through}"
+                ),
+            },
         }
     }
 
     /// Why, in one sentence, with until when.
     pub fn reason(&self, policy: &Policy, lang: Lang) -> String {
         match self {
+            Exception::Contract { state, since } => {
+                let name = policy
+                    .states
+                    .get(*state)
+                    .map_or_else(|| (*state).to_owned(), |s| s.name.get(lang).to_owned());
+                match lang {
+                    Lang::Sv => format!(
+                        "sparas {name} (sedan {since}): avtalet löper och uppgifterna behövs fortfarande för att fullgöra det, så ingen grund för radering i {} föreligger ännu",
+                        self.article()
+                    ),
+                    Lang::En => format!(
+                        "kept {name} (since {since}): the contract runs and still needs the data, so no ground for erasure of {} applies yet",
+                        self.article()
+                    ),
+                }
+            }
             Exception::Hold { hold, since } => match lang {
                 Lang::Sv => format!(
                     "sparas under bevarandeorder #{hold} sedan {since}, till dess den hävs (rättsliga anspråk, {})",
@@ -811,10 +953,10 @@ impl<'p> Schedule<'p> {
     /// keeps it:
     /// - a legal hold in force on the subject (the establishment, exercise
     ///   or defence of legal claims, 17(3)(e));
-    /// - a keep-while state of its rule that holds and is not the contract
-    ///   state: an unpaid invoice is an open claim (17(3)(e)) until it
-    ///   closes. The contract state keeps nothing here: a subject who asks
-    ///   to be erased ends what it kept;
+    /// - a keep-while state of its rule that holds: the contract state
+    ///   means the data is still necessary to perform a running contract,
+    ///   so no ground of Art. 17(1) applies yet; any other (an unpaid
+    ///   invoice) is an open claim (17(3)(e)) until it closes;
     /// - accounting material the law keeps (17(3)(b)) through the
     ///   statutory minimum's last day.
     ///
@@ -838,12 +980,13 @@ impl<'p> Schedule<'p> {
         if let Some(rule) = self.by_kind.get(record.kind)
             && let Some(id) = &rule.keep_while
             && let Some(state) = self.policy.states.get(id)
-            && !state.contract
             && let Some(since) = open_since(history, state, record.reference, at, &self.tz)
         {
-            kept.push(Exception::LegalClaim {
-                state: id.as_str(),
-                since: self.date(since),
+            let (state, since) = (id.as_str(), self.date(since));
+            kept.push(if state_is_contract(self.policy, id.as_str()) {
+                Exception::Contract { state, since }
+            } else {
+                Exception::LegalClaim { state, since }
             });
         }
         if let Some((min, fy_end, through)) = self.statutory_minimum(record)
@@ -900,6 +1043,10 @@ impl<'p> Schedule<'p> {
             fye.in_year(day.year().checked_add(1)?)
         }
     }
+}
+
+fn state_is_contract(policy: &Policy, id: &str) -> bool {
+    policy.states.get(id).is_some_and(|s| s.contract)
 }
 
 /// The last day `d` with `d + period` on or before `day` (`day` itself

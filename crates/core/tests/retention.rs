@@ -774,9 +774,27 @@ fn an_erasure_request_keeps_only_what_the_law_or_a_claim_or_a_hold_keeps() {
         holds: vec![],
     };
     let at = "2026-11-25";
-    // The contract keeps nothing against an erasure request.
+    // Finding 9: while the contract runs, what it needs is kept (no
+    // ground of Art. 17(1) applies yet); once it has ended, it goes.
+    let running = on_erasure(&policy, &rec("contact", "2024-01-10", None), &history, at);
     assert_eq!(
-        on_erasure(&policy, &rec("contact", "2024-01-10", None), &history, at),
+        running,
+        OnErasure::Keep(vec![Exception::Contract {
+            state: "active-contract",
+            since: d("2024-01-10")
+        }])
+    );
+    let OnErasure::Keep(k) = &running else { unreachable!() };
+    assert_eq!(k[0].article(), "GDPR Art. 17(1)(a)");
+    assert!(
+        k[0].in_words(&policy, Lang::Sv).contains("avtalet löper"),
+        "{}",
+        k[0].in_words(&policy, Lang::Sv)
+    );
+    let mut ended = history.clone();
+    ended.events.push(ev("contract-end", "k-1", "2026-11-01"));
+    assert_eq!(
+        on_erasure(&policy, &rec("contact", "2024-01-10", None), &ended, at),
         OnErasure::Erase
     );
     assert_eq!(
@@ -823,9 +841,10 @@ fn an_erasure_request_keeps_only_what_the_law_or_a_claim_or_a_hold_keeps() {
         "{}",
         unpaid[0].reason(&policy, Lang::En)
     );
+    // Once the contract has ended:
     // A voucher of fiscal year 2025 is kept through 2032-12-31.
     let OnErasure::Keep(voucher) =
-        on_erasure(&policy, &rec("voucher", "2025-03-20", None), &history, at)
+        on_erasure(&policy, &rec("voucher", "2025-03-20", None), &ended, at)
     else {
         panic!("accounting material is kept");
     };
@@ -840,11 +859,11 @@ fn an_erasure_request_keeps_only_what_the_law_or_a_claim_or_a_hold_keeps() {
     );
     // Past its statutory minimum, accounting material goes too.
     assert_eq!(
-        on_erasure(&policy, &rec("voucher", "2017-06-01", None), &history, at),
+        on_erasure(&policy, &rec("voucher", "2017-06-01", None), &ended, at),
         OnErasure::Erase
     );
     // A hold keeps everything while in force, and nothing once released.
-    let mut held = history.clone();
+    let mut held = ended.clone();
     held.holds.push(HoldSpan {
         id: 4,
         placed: t("2026-11-01"),

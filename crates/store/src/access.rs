@@ -5,10 +5,11 @@ use jiff::Timestamp;
 use tillit_core::Policy;
 use tillit_core::access::{
     AccessReport, ConsentEntry, ControllerRef, DisclosureEntry, LeftOut, ObjectionEntry,
-    PurposeUse, ReportRecord, RestrictionEntry, RetentionEntry, RightEntry, SubjectRef,
-    TransferEntry,
+    ProcessorEntry, PurposeUse, ReportRecord, RestrictionEntry, RetentionEntry, RightEntry,
+    SubjectRef, TransferEntry,
 };
 use tillit_core::identity::SubjectId;
+use tillit_core::ledger::RestrictionGround;
 use tillit_core::legal;
 use tillit_core::policy::LegalBasis;
 use tillit_core::retention::{
@@ -19,8 +20,40 @@ use tillit_core::{Lang, Text};
 
 use crate::{Ledger, StoreError};
 
-fn both(f: impl Fn(Lang) -> String) -> Text {
+/// The controller as a letter names it.
+pub(crate) fn controller_ref(policy: &Policy) -> ControllerRef {
+    let c = &policy.controller;
+    ControllerRef {
+        name: c.name.clone(),
+        org_number: c.org_number.clone(),
+        email: c.email.clone(),
+        dpo_email: c.dpo.as_ref().map(|d| d.email.clone()),
+        supervisory_authority: c.supervisory_authority.name.clone(),
+        supervisory_authority_url: c.supervisory_authority.url.clone(),
+    }
+}
+
+pub(crate) fn both(f: impl Fn(Lang) -> String) -> Text {
     Text::new(f(Lang::Sv), f(Lang::En))
+}
+
+/// A recipient's transfers outside the EU/EEA that the notice states, with
+/// their safeguards in words.
+fn transfers_of(r: &tillit_core::policy::Recipient) -> Vec<TransferEntry> {
+    r.transfers
+        .iter()
+        .filter(|t| t.is_current() && !legal::is_eea(&t.country))
+        .map(|t| TransferEntry {
+            country: t.country.clone(),
+            country_name: both(|l| legal::country_name(&t.country, l).to_owned()),
+            safeguard: both(|l| {
+                t.mechanism.map_or_else(
+                    || l.pick("ingen angiven", "none stated").to_owned(),
+                    |m| m.fact().name(l).to_owned(),
+                )
+            }),
+        })
+        .collect()
 }
 
 /// Everything held about `subject` at `at`, for a request of `kind`
@@ -87,6 +120,30 @@ pub fn report(
                 basis_name: both(|l| basis.name(l).to_owned()),
             })
             .collect();
+        // Art. 20(1): only what the subject provided (as they gave it or
+        // by using the service), never what came from a register or a
+        // credit bureau.
+        let source_def = policy.sources.get(r.source.as_str());
+        if portability && source_def.is_some_and(|s| !s.from_subject) {
+            let from =
+                source_def.map_or_else(|| Text::new(&r.source, &r.source), |s| s.name.clone());
+            left_out.push(LeftOut {
+                record: r.id,
+                category: r.category.clone(),
+                kind: r.kind.clone(),
+                reason: both(|l| match l {
+                    Lang::Sv => format!(
+                        "kommer från {}, inte från dig, och omfattas därför inte av rätten till dataportabilitet (artikel 20.1)",
+                        from.get(l).to_lowercase()
+                    ),
+                    Lang::En => format!(
+                        "comes from {}, not from you, so the right to portability does not cover it (Article 20(1))",
+                        from.get(l).to_lowercase()
+                    ),
+                }),
+            });
+            continue;
+        }
         if portability
             && !processed
                 .iter()
@@ -131,19 +188,19 @@ pub fn report(
                 action: Some(d.action.id()),
                 due: Some(d.on),
                 rule: Some(d.rule.to_owned()),
-                reason: both(|l| judged.reason(policy, l)),
+                reason: both(|l| judged.in_words(policy, l)),
             },
             Retention::Kept(k) => RetentionEntry {
                 action: None,
                 due: None,
                 rule: k.rule.map(str::to_owned),
-                reason: both(|l| judged.reason(policy, l)),
+                reason: both(|l| judged.in_words(policy, l)),
             },
             Retention::Done => RetentionEntry {
                 action: None,
                 due: None,
                 rule: None,
-                reason: both(|l| judged.reason(policy, l)),
+                reason: both(|l| judged.in_words(policy, l)),
             },
         };
         records.push(ReportRecord {
@@ -198,27 +255,31 @@ pub fn report(
                 }),
                 categories: d.categories.clone(),
                 at: d.at,
-                transfers: recipient
-                    .map(|r| {
-                        r.transfers
-                            .iter()
-                            .filter(|t| t.is_current() && !legal::is_eea(&t.country))
-                            .map(|t| TransferEntry {
-                                country: t.country.clone(),
-                                country_name: both(|l| {
-                                    legal::country_name(&t.country, l).to_owned()
-                                }),
-                                safeguard: both(|l| {
-                                    t.mechanism.map_or_else(
-                                        || l.pick("ingen angiven", "none stated").to_owned(),
-                                        |m| m.fact().name(l).to_owned(),
-                                    )
-                                }),
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                transfers: recipient.map(transfers_of).unwrap_or_default(),
             }
+        })
+        .collect();
+    // The processors that routinely receive the categories held about the
+    // subject, named (Art. 15(1)(c), C-154/21), whether or not a
+    // disclosure was recorded.
+    let held: Vec<&str> = records.iter().map(|r| r.category.as_str()).collect();
+    let processors = policy
+        .recipients
+        .iter()
+        .filter(|(_, r)| r.kind == tillit_core::policy::RecipientType::Processor)
+        .filter_map(|(id, r)| {
+            let categories: Vec<Text> = r
+                .categories
+                .iter()
+                .filter(|c| held.contains(&c.as_str()))
+                .filter_map(|c| policy.categories.get(c).map(|c| c.name.clone()))
+                .collect();
+            (!categories.is_empty()).then(|| ProcessorEntry {
+                recipient: id.to_string(),
+                name: r.name.clone(),
+                categories,
+                transfers: transfers_of(r),
+            })
         })
         .collect();
     // A consent the subject gave rests the purpose on consent for them,
@@ -238,7 +299,13 @@ pub fn report(
                 bases
                     .iter()
                     .filter(|(_, b)| b.gives(right))
-                    .map(|(p, b)| format!("`{p}` ({})", b.name(l)))
+                    .map(|(p, b)| {
+                        let name = policy
+                            .purposes
+                            .get(p.as_str())
+                            .map_or_else(|| p.clone(), |x| x.name.get(l).to_lowercase());
+                        format!("{name} ({})", b.name(l))
+                    })
                     .collect()
             };
             let on = |l: Lang| -> String {
@@ -280,19 +347,11 @@ pub fn report(
             }
         })
         .collect();
-    let c = &policy.controller;
     Ok(Some(AccessReport {
         kind,
         request,
         as_of: at,
-        controller: ControllerRef {
-            name: c.name.clone(),
-            org_number: c.org_number.clone(),
-            email: c.email.clone(),
-            dpo_email: c.dpo.as_ref().map(|d| d.email.clone()),
-            supervisory_authority: c.supervisory_authority.name.clone(),
-            supervisory_authority_url: c.supervisory_authority.url.clone(),
-        },
+        controller: controller_ref(policy),
         subject: SubjectRef {
             id: file.subject.id.to_string(),
             since: file.subject.created_at,
@@ -307,11 +366,16 @@ pub fn report(
         left_out,
         consents,
         disclosures,
+        processors,
         objections: file
             .objections
             .iter()
             .map(|o| ObjectionEntry {
                 purpose: o.purpose.clone(),
+                name: policy
+                    .purposes
+                    .get(o.purpose.as_str())
+                    .map_or_else(|| Text::new(&o.purpose, &o.purpose), |p| p.name.clone()),
                 absolute: o.absolute,
                 at: o.at,
             })
@@ -321,6 +385,10 @@ pub fn report(
             .iter()
             .map(|r| RestrictionEntry {
                 ground: r.ground.clone(),
+                ground_name: RestrictionGround::parse(&r.ground).map_or_else(
+                    |_| Text::new(&r.ground, &r.ground),
+                    |g| both(|l| g.describe(l).to_owned()),
+                ),
                 at: r.at,
                 lifted_at: r.lifted_at,
             })

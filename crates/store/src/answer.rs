@@ -6,7 +6,7 @@
 use jiff::Timestamp;
 use serde_json::json;
 use tillit_core::Lang;
-use tillit_core::access::AccessReport;
+use tillit_core::access::{AccessReport, ErasedEntry, ErasureAnswer, KeptEntry};
 use tillit_core::identity::SubjectId;
 use tillit_core::ledger::{ConsentChange, InputError, NewObjection, RestrictionGround};
 use tillit_core::retention::Schedule;
@@ -21,11 +21,18 @@ fn refuse_invalid_safeguards(
     report: &AccessReport,
     day: jiff::civil::Date,
 ) -> Result<(), StoreError> {
-    let invalid: Vec<String> = report
+    let mut stated: Vec<&str> = report
         .disclosures
         .iter()
-        .filter_map(|d| policy.recipients.get(d.recipient.as_str()).map(|r| (d, r)))
-        .flat_map(|(d, r)| {
+        .map(|d| d.recipient.as_str())
+        .chain(report.processors.iter().map(|p| p.recipient.as_str()))
+        .collect();
+    stated.sort_unstable();
+    stated.dedup();
+    let invalid: Vec<String> = stated
+        .into_iter()
+        .filter_map(|id| policy.recipients.get(id).map(|r| (id, r)))
+        .flat_map(|(id, r)| {
             r.transfers
                 .iter()
                 .filter(move |t| {
@@ -34,7 +41,7 @@ fn refuse_invalid_safeguards(
                 .map(move |t| {
                     format!(
                         "`{}` to {} relying on {}",
-                        d.recipient,
+                        id,
                         t.country,
                         t.mechanism.map_or("nothing", |m| m.fact().id)
                     )
@@ -88,6 +95,8 @@ pub struct Answered {
     pub digest: String,
     /// Access and portability: the report, for the letter.
     pub report: Option<AccessReport>,
+    /// Erasure: what was erased and kept, for the letter.
+    pub erasure: Option<ErasureAnswer>,
 }
 
 impl Answered {
@@ -105,6 +114,7 @@ impl Answered {
             response,
             digest,
             report: None,
+            erasure: None,
         }
     }
 }
@@ -150,7 +160,14 @@ pub fn answer(
         }
         Right::Erasure => {
             let handled_by = format!("request-{id}");
-            let (outcome, response, digest) = ledger.write(at, |w| {
+            // Art. 19: each recipient the data went to is told.
+            let mut recipients: Vec<String> = ledger
+                .subject_file(&subject, at)?
+                .map(|f| f.disclosures.iter().map(|d| d.recipient.clone()).collect())
+                .unwrap_or_default();
+            recipients.sort_unstable();
+            recipients.dedup();
+            let (outcome, response, digest, letter) = ledger.write(at, |w| {
                 w.case_to_answer(id, kind)?;
                 let erasure = crate::retention::erase_on_request(
                     w,
@@ -159,11 +176,20 @@ pub fn answer(
                     &handled_by,
                     at,
                 )?;
-                let restriction = if erasure.kept.is_empty() || erasure.subject_erased {
-                    None
-                } else {
-                    Some(w.restrict(&subject, RestrictionGround::ErasureException, at)?)
-                };
+                // What a running contract keeps goes on being used for it: no
+                // restriction then. Otherwise what an exception keeps is
+                // restricted to the obligation or claim that keeps it.
+                let for_contract = erasure.kept.iter().any(|k| {
+                    k.exceptions
+                        .iter()
+                        .any(|e| matches!(e, tillit_core::retention::Exception::Contract { .. }))
+                });
+                let restriction =
+                    if erasure.kept.is_empty() || erasure.subject_erased || for_contract {
+                        None
+                    } else {
+                        Some(w.restrict(&subject, RestrictionGround::ErasureException, at)?)
+                    };
                 let outcome = if erasure.kept.is_empty() {
                     "erased"
                 } else {
@@ -171,9 +197,21 @@ pub fn answer(
                 };
                 let response = erasure_response(&erasure, restriction, policy);
                 let digest = w.close_request(id, outcome, &response)?;
-                Ok((outcome, response, digest))
+                let letter = erasure_letter(
+                    policy,
+                    id,
+                    schedule.zone().to_datetime(at).date(),
+                    &subject,
+                    &erasure,
+                    restriction.is_some(),
+                    &recipients,
+                );
+                Ok((outcome, response, digest, letter))
             })?;
-            Ok(done(outcome, response, digest))
+            Ok(Answered {
+                erasure: Some(letter),
+                ..done(outcome, response, digest)
+            })
         }
         Right::WithdrawConsent => {
             let purposes: Vec<String> = match &p.purpose {
@@ -301,6 +339,69 @@ fn close_with<T>(
         Ok((outcome, response, digest))
     })?;
     Ok(Answered::closed(id, kind, outcome, response, digest))
+}
+
+/// The erasure answer as the letter tells it, every name in words.
+fn erasure_letter(
+    policy: &tillit_core::Policy,
+    request: i64,
+    answered_on: jiff::civil::Date,
+    subject: &SubjectId,
+    erasure: &crate::retention::Erasure<'_>,
+    restricted: bool,
+    recipients: &[String],
+) -> ErasureAnswer {
+    use crate::access::both;
+    let name = |category: &str, kind: &str| {
+        let category = policy.categories.get(category).map_or_else(
+            || tillit_core::Text::new(category, category),
+            |c| c.name.clone(),
+        );
+        let kind = policy
+            .kinds
+            .get(kind)
+            .map_or_else(|| tillit_core::Text::new(kind, kind), |k| k.name.clone());
+        both(|l| format!("{} – {}", category.get(l), kind.get(l)))
+    };
+    ErasureAnswer {
+        request: Some(request),
+        answered_on,
+        controller: crate::access::controller_ref(policy),
+        subject: subject.to_string(),
+        erased: erasure
+            .erased
+            .iter()
+            .map(|e| ErasedEntry {
+                record: e.record,
+                name: name(&e.category, &e.kind),
+            })
+            .collect(),
+        kept: erasure
+            .kept
+            .iter()
+            .map(|k| KeptEntry {
+                record: k.record,
+                name: name(&k.category, &k.kind),
+                reasons: k
+                    .exceptions
+                    .iter()
+                    .map(|e| (e.article().to_owned(), both(|l| e.in_words(policy, l))))
+                    .collect(),
+                until: k.exceptions.iter().filter_map(|e| e.until()).max(),
+            })
+            .collect(),
+        subject_erased: erasure.subject_erased,
+        restricted,
+        recipients: recipients
+            .iter()
+            .map(|r| {
+                policy
+                    .recipients
+                    .get(r.as_str())
+                    .map_or_else(|| tillit_core::Text::new(r, r), |x| x.name.clone())
+            })
+            .collect(),
+    }
 }
 
 fn erasure_response(

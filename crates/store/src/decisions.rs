@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use tillit_core::decide::{Decision, Request, Rules, SubjectState};
 use tillit_core::identity::SubjectId;
+use tillit_core::ledger::RestrictionGround;
 
 use crate::sql::{IN_SLOTS, Sql, Value, insert_rows, insert_statements, padded, slots};
 use crate::{Ledger, StoreError};
@@ -432,6 +433,10 @@ pub struct Facts {
     /// (at, lifted at)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub restrictions: Vec<(i64, Option<i64>)>,
+    /// Restrictions of what an erasure request kept (ground
+    /// `erasure-exception`): (at, lifted at).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub erasure_restrictions: Vec<(i64, Option<i64>)>,
     /// When the subject was erased, if it was.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub erased: Option<i64>,
@@ -457,6 +462,7 @@ impl Facts {
                 .map(|(p, x, a)| (p.as_str(), *x, *a))
                 .collect(),
             restrictions: self.restrictions.clone(),
+            erasure_restrictions: self.erasure_restrictions.clone(),
             erased: self.erased,
         }
         .state(rules)
@@ -483,6 +489,8 @@ struct FactsRef<'a> {
     objections: Vec<(&'a str, bool, i64)>,
     #[serde(default)]
     restrictions: Vec<(i64, Option<i64>)>,
+    #[serde(default)]
+    erasure_restrictions: Vec<(i64, Option<i64>)>,
     #[serde(default)]
     erased: Option<i64>,
 }
@@ -511,6 +519,9 @@ impl FactsRef<'_> {
         }
         for (from, lifted) in &self.restrictions {
             b.restriction(times(*from)?, lifted.map(times).transpose()?);
+        }
+        for (from, lifted) in &self.erasure_restrictions {
+            b.erasure_restriction(times(*from)?, lifted.map(times).transpose()?);
         }
         if let Some(at) = self.erased {
             b.erased(times(at)?);
@@ -646,7 +657,7 @@ const ALL: FactQueries = FactQueries {
     consents: "SELECT subject_id, purpose, given, at FROM consents ORDER BY id",
     events: "SELECT subject_id, kind, reference, at FROM lifecycle_events ORDER BY id",
     objections: "SELECT subject_id, purpose, absolute, at FROM objections ORDER BY id",
-    restrictions: "SELECT subject_id, at, lifted_at FROM restrictions ORDER BY id",
+    restrictions: "SELECT subject_id, at, lifted_at, ground FROM restrictions ORDER BY id",
 };
 
 /// Of a chunk of subjects.
@@ -668,7 +679,7 @@ fn chunked_queries() -> FactQueries {
                 "ORDER BY id",
             ),
             in_list(
-                "SELECT subject_id, at, lifted_at FROM restrictions WHERE subject_id IN",
+                "SELECT subject_id, at, lifted_at, ground FROM restrictions WHERE subject_id IN",
                 "ORDER BY id",
             ),
         ]
@@ -716,7 +727,12 @@ fn collect_facts(
     })?;
     sql.for_each(q.restrictions, params, &mut |r| {
         if let Some(f) = out.get_mut(r.str(0)?) {
-            f.restrictions.push((r.int(1)?, r.opt_int(2)?));
+            let span = (r.int(1)?, r.opt_int(2)?);
+            if r.str(3)? == RestrictionGround::ErasureException.id() {
+                f.erasure_restrictions.push(span);
+            } else {
+                f.restrictions.push(span);
+            }
         }
         Ok(())
     })

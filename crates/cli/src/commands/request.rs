@@ -119,7 +119,8 @@ pub struct AnswerArgs {
     /// The letter's language.
     #[arg(long, default_value = "sv")]
     lang: Lang,
-    /// markdown or html (the letter), or json (the structured report).
+    /// markdown or html (the letter: access, portability, erasure), or
+    /// json (the structured report).
     #[arg(long, default_value = "markdown", value_parser = ["markdown", "html", "json"])]
     format: String,
     /// Write the letter or report here instead of stdout.
@@ -367,6 +368,11 @@ fn answer(cx: &Context, a: AnswerArgs) -> anyhow::Result<ExitCode> {
     let out = a.out.as_deref();
     let text = if a.format == "json" && answered.kind == Right::Erasure {
         pretty(&answered.response)?
+    } else if let Some(erasure) = &answered.erasure {
+        match a.format.as_str() {
+            "html" => erasure.letter(a.lang).to_html(),
+            _ => erasure.letter(a.lang).to_markdown(),
+        }
     } else if let Some(report) = &answered.report {
         match a.format.as_str() {
             "json" => pretty(&answered.response)?,
@@ -383,6 +389,13 @@ fn answer(cx: &Context, a: AnswerArgs) -> anyhow::Result<ExitCode> {
         format!("{}\n", summary(&answered, a.lang))
     };
     emit(out, &text)?;
+    if let (Some(_), Some(_)) = (&answered.erasure, out) {
+        say(&format!(
+            "{}; response sha256 {}",
+            summary(&answered, a.lang),
+            answered.digest
+        ))?;
+    }
     if let (Some(report), Some(_)) = (&answered.report, out) {
         say(&format!(
             "request {id} answered: {} record(s), {} consent event(s), {} disclosure(s); response sha256 {}",
