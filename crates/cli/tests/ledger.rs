@@ -130,7 +130,42 @@ fn a_customer_s_life_in_the_ledger() {
         "legal",
         "--reason",
         "dispute",
+        "--kind",
+        "invoice",
     ]);
+    // A hold names what it keeps, and is reviewed after the day it is placed.
+    for extra in [
+        &[][..],
+        &["--kind", "invoices"][..],
+        &["--all", "--review", "2020-01-01"][..],
+    ] {
+        let mut args = vec![
+            "hold",
+            "place",
+            "--subject",
+            "c-1",
+            "--by",
+            "legal",
+            "--reason",
+            "x",
+        ];
+        args.extend_from_slice(extra);
+        let out = l.run(&args);
+        assert_eq!(out.status.code(), Some(1), "{extra:?}: {}", stdout(&out));
+    }
+    assert!(
+        stderr(&l.run(&[
+            "hold",
+            "place",
+            "--subject",
+            "c-1",
+            "--by",
+            "legal",
+            "--reason",
+            "x"
+        ]))
+        .contains("say what the hold keeps")
+    );
     l.ok(&[
         "hold",
         "release",

@@ -565,7 +565,7 @@ fn routes() -> Vec<Route> {
         post(
             "/v1/subjects/{id}/holds",
             "/v1/subjects/c-1/holds",
-            |_| r#"{"by":"Legal","reason":"a disputed invoice"}"#.to_owned(),
+            |_| r#"{"by":"Legal","reason":"a disputed invoice","kinds":["invoice"]}"#.to_owned(),
             dpo_creates,
         ),
         post(
@@ -709,6 +709,7 @@ fn every_route_by_every_role_and_no_one_without_a_token(db: &TestDb) {
             "Legal",
             "--reason",
             "a claim",
+            "--all",
             "--at",
             "2026-01-05",
         ],

@@ -266,6 +266,10 @@ fn retention_without_end(policy: &Policy, out: &mut Vec<Diagnostic>) {
             .and_then(|id| policy.states.get(id).map(|s| (id, s)))
             .filter(|(_, s)| !s.contract && s.lapses_after.is_none() && s.also_closed_by.is_none());
         if let Some((id, _)) = claim {
+            let periods: Vec<String> = legal::LIMITATIONS
+                .iter()
+                .map(|l| format!("{} years for {} ({})", l.years, l.applies_to, l.law))
+                .collect();
             out.push(
                 Diagnostic::warning(
                     "claim-without-end",
@@ -275,7 +279,7 @@ fn retention_without_end(policy: &Policy, out: &mut Vec<Diagnostic>) {
                     ),
                     rule.span.clone(),
                 )
-                .with_help("a claim is time-barred (preskriptionslagen (1981:130) 2 §: 10 years, 3 years for a business's claim on a consumer) or written off: set `lapses-after = \"10 years\"` (and `renewed-by` for a reminder that interrupts it) or `also-closed-by = \"invoice-written-off\"` on the state"),
+                .with_help(format!("a claim is time-barred ({}) or written off: set `lapses-after = \"10 years\"` (and `renewed-by` for a reminder that interrupts it) or `also-closed-by = \"invoice-written-off\"` on the state", periods.join("; "))),
             );
         }
     }

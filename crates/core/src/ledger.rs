@@ -102,6 +102,38 @@ pub struct NewSubject {
     pub identifiers: Vec<Identifier>,
 }
 
+/// A legal hold as the caller places it: what it keeps, checked against the
+/// policy, and a review date after the day it is placed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewHold {
+    pub by: String,
+    pub reason: String,
+    pub scope: crate::retention::HoldScope,
+    pub review_on: Date,
+}
+
+impl NewHold {
+    pub fn new(
+        by: &str,
+        reason: &str,
+        scope: crate::retention::HoldScope,
+        review_on: Date,
+        placed_on: Date,
+    ) -> Result<NewHold, InputError> {
+        if review_on <= placed_on {
+            return Err(InputError::Refused(format!(
+                "the review date {review_on} must come after the day the hold is placed ({placed_on}): a hold is reviewed, not kept for ever"
+            )));
+        }
+        Ok(NewHold {
+            by: by.to_owned(),
+            reason: reason.to_owned(),
+            scope,
+            review_on,
+        })
+    }
+}
+
 /// A record as the caller describes it, names unchecked.
 #[derive(Clone, Debug)]
 pub struct RecordRequest<'a> {

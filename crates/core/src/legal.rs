@@ -447,6 +447,35 @@ pub fn country_name(code: &str, lang: Lang) -> &str {
         .map_or(code, |(_, sv, en)| lang.pick(sv, en))
 }
 
+/// A limitation period for claims (preskriptionstid), as dated data.
+#[derive(Debug)]
+pub struct Limitation {
+    pub law: &'static str,
+    /// Whose claim on whom it governs.
+    pub applies_to: &'static str,
+    pub years: u8,
+    pub from: Date,
+}
+
+/// Preskriptionslagen (1981:130) 2 §: a claim is time-barred ten years
+/// after it arose, three years for a business's claim on a consumer for
+/// goods, services or other utilities; acknowledgement or a demand
+/// interrupts the period, which then runs anew (5 §).
+pub static LIMITATIONS: [Limitation; 2] = [
+    Limitation {
+        law: "2 § första stycket preskriptionslagen (1981:130)",
+        applies_to: "claims in general",
+        years: 10,
+        from: date(1981, 7, 1),
+    },
+    Limitation {
+        law: "2 § andra stycket preskriptionslagen (1981:130)",
+        applies_to: "a business's claim on a consumer for goods, services or other utilities",
+        years: 3,
+        from: date(1981, 7, 1),
+    },
+];
+
 /// Bokföringslagen (1999:1078) 7 kap. 2 §: accounting material is kept
 /// through 31 December of the `years`th calendar year after the one in which
 /// the fiscal year ended. Returns that last day.

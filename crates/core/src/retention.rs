@@ -151,16 +151,85 @@ pub struct LifecycleEvent {
 }
 
 /// A legal hold on a subject.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HoldSpan {
     pub id: i64,
     pub placed: Timestamp,
     pub released: Option<Timestamp>,
+    /// What it holds.
+    pub scope: HoldScope,
+}
+
+/// What a legal hold keeps: everything of the subject's, or records of
+/// the categories or kinds it names (a dispute over invoices keeps the
+/// invoices, not the page views).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum HoldScope {
+    All,
+    Of {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        categories: Vec<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        kinds: Vec<String>,
+    },
+}
+
+impl HoldScope {
+    /// The scope a caller names, each name checked against the policy:
+    /// `all`, or categories and kinds (at least one).
+    pub fn new(
+        policy: &Policy,
+        all: bool,
+        categories: &[String],
+        kinds: &[String],
+    ) -> Result<HoldScope, crate::ledger::InputError> {
+        use crate::ledger::InputError;
+        match (all, categories.is_empty() && kinds.is_empty()) {
+            (true, true) => return Ok(HoldScope::All),
+            (true, false) => {
+                return Err(InputError::Refused(
+                    "a hold keeps everything, or the categories and kinds it names: not both"
+                        .into(),
+                ));
+            }
+            (false, true) => {
+                return Err(InputError::Refused(
+                    "say what the hold keeps: everything (all), or the categories or kinds the claim concerns".into(),
+                ));
+            }
+            (false, false) => {}
+        }
+        for c in categories {
+            policy.category_named(c)?;
+        }
+        for k in kinds {
+            policy.kind_named(k)?;
+        }
+        Ok(HoldScope::Of {
+            categories: categories.to_vec(),
+            kinds: kinds.to_vec(),
+        })
+    }
+
+    pub fn covers(&self, category: &str, kind: &str) -> bool {
+        match self {
+            HoldScope::All => true,
+            HoldScope::Of { categories, kinds } => {
+                categories.iter().any(|c| c == category) || kinds.iter().any(|k| k == kind)
+            }
+        }
+    }
 }
 
 impl HoldSpan {
-    fn in_force_at(self, t: Timestamp) -> bool {
+    fn in_force_at(&self, t: Timestamp) -> bool {
         self.placed <= t && self.released.is_none_or(|r| r > t)
+    }
+
+    /// Whether it keeps `record` at `t`.
+    fn keeps(&self, record: &RecordFacts<'_>, t: Timestamp) -> bool {
+        self.in_force_at(t) && self.scope.covers(record.category, record.kind)
     }
 }
 
@@ -938,7 +1007,7 @@ impl<'p> Schedule<'p> {
                 },
             };
         }
-        if let Some(hold) = history.holds.iter().find(|h| h.in_force_at(at)) {
+        if let Some(hold) = history.holds.iter().find(|h| h.keeps(record, at)) {
             return kept(KeptWhy::Hold {
                 hold: hold.id,
                 since: self.date(hold.placed),
@@ -971,7 +1040,7 @@ impl<'p> Schedule<'p> {
             return OnErasure::Done;
         }
         let mut kept = Vec::new();
-        if let Some(hold) = history.holds.iter().find(|h| h.in_force_at(at)) {
+        if let Some(hold) = history.holds.iter().find(|h| h.keeps(record, at)) {
             kept.push(Exception::Hold {
                 hold: hold.id,
                 since: self.date(hold.placed),

@@ -12,8 +12,8 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use tillit_core::retention::{
-    Action, DueWhy, History, HoldSpan, KeptWhy, LifecycleEvent, RecordFacts, RecordState,
-    Retention, Schedule,
+    Action, DueWhy, History, HoldScope, HoldSpan, KeptWhy, LifecycleEvent, RecordFacts,
+    RecordState, Retention, Schedule,
 };
 use tillit_core::{Lang, Policy, SourceFile};
 
@@ -445,6 +445,7 @@ fn cases() -> Vec<Case> {
                 id: 1,
                 placed: t("2025-05-01"),
                 released: None,
+                scope: HoldScope::All,
             }],
             at: "2025-06-01",
             expect: kept("customer-data", "hold"),
@@ -460,6 +461,7 @@ fn cases() -> Vec<Case> {
                 id: 1,
                 placed: t("2025-05-01"),
                 released: Some(t("2025-07-01")),
+                scope: HoldScope::All,
             }],
             at: "2025-07-02",
             expect: due(Erase, "2025-05-31", "customer-data"),
@@ -475,6 +477,7 @@ fn cases() -> Vec<Case> {
                 id: 1,
                 placed: t("2025-08-01"),
                 released: None,
+                scope: HoldScope::All,
             }],
             at: "2025-06-01",
             expect: due(Erase, "2025-05-31", "customer-data"),
@@ -593,6 +596,7 @@ fn a_hold_says_what_would_otherwise_be_due() {
             id: 7,
             placed: t("2025-05-01"),
             released: None,
+            scope: HoldScope::All,
         }],
     };
     let got = judge(
@@ -748,6 +752,65 @@ fn the_fiscal_year_is_the_transactions_and_may_end_in_february() {
     }
 }
 
+/// Finding 12: a hold keeps what it names. Page views overdue under their
+/// own rule are not kept by a hold on the customer's invoices.
+#[test]
+fn a_hold_keeps_only_what_it_names() {
+    let policy = policy_from(WINSTON);
+    let on_invoices = History {
+        events: vec![],
+        holds: vec![HoldSpan {
+            id: 9,
+            placed: t("2026-01-01"),
+            released: None,
+            scope: HoldScope::new(&policy, false, &[], &["invoice".into()]).unwrap(),
+        }],
+    };
+    let view = rec("page-view", "2023-12-31", None);
+    let r = judge(&policy, &view, &on_invoices, "2026-11-25");
+    assert!(
+        matches!(&r, Retention::Due(d) if d.action == Action::Erase),
+        "{r:?}"
+    );
+    let invoice = rec("invoice", "2017-04-01", None);
+    let r = judge(&policy, &invoice, &on_invoices, "2026-11-25");
+    assert!(
+        matches!(&r, Retention::Kept(k) if matches!(k.why, KeptWhy::Hold { hold: 9, .. })),
+        "{r:?}"
+    );
+    // By category, every kind of it.
+    let on_customer = History {
+        events: vec![],
+        holds: vec![HoldSpan {
+            scope: HoldScope::new(&policy, false, &["customer".into()], &[]).unwrap(),
+            ..on_invoices.holds[0].clone()
+        }],
+    };
+    assert!(matches!(
+        judge(&policy, &invoice, &on_customer, "2026-11-25"),
+        Retention::Kept(_)
+    ));
+    assert!(matches!(
+        judge(&policy, &view, &on_customer, "2026-11-25"),
+        Retention::Due(_)
+    ));
+    // A scope names what the policy knows, and says something.
+    assert!(HoldScope::new(&policy, false, &[], &["invoices".into()]).is_err());
+    assert!(HoldScope::new(&policy, false, &[], &[]).is_err());
+    assert!(HoldScope::new(&policy, true, &[], &["invoice".into()]).is_err());
+    assert_eq!(
+        HoldScope::new(&policy, true, &[], &[]).unwrap(),
+        HoldScope::All
+    );
+    // And it is reviewed: a review date on or before the day placed is refused.
+    let today = d("2026-11-25");
+    assert!(tillit_core::ledger::NewHold::new("legal", "x", HoldScope::All, today, today).is_err());
+    assert!(
+        tillit_core::ledger::NewHold::new("legal", "x", HoldScope::All, d("2027-11-25"), today)
+            .is_ok()
+    );
+}
+
 /// What an erasure request does: erase, or keep for each exception of
 /// Art. 17(3), with its reason and until when.
 fn on_erasure<'p>(
@@ -784,7 +847,9 @@ fn an_erasure_request_keeps_only_what_the_law_or_a_claim_or_a_hold_keeps() {
             since: d("2024-01-10")
         }])
     );
-    let OnErasure::Keep(k) = &running else { unreachable!() };
+    let OnErasure::Keep(k) = &running else {
+        unreachable!()
+    };
     assert_eq!(k[0].article(), "GDPR Art. 17(1)(a)");
     assert!(
         k[0].in_words(&policy, Lang::Sv).contains("avtalet löper"),
@@ -868,6 +933,7 @@ fn an_erasure_request_keeps_only_what_the_law_or_a_claim_or_a_hold_keeps() {
         id: 4,
         placed: t("2026-11-01"),
         released: Some(t("2026-12-01")),
+        scope: HoldScope::All,
     });
     assert!(matches!(
         on_erasure(&policy, &rec("contact", "2024-01-10", None), &held, at),

@@ -467,7 +467,9 @@ pub async fn lift_restriction(
     .await
 }
 
-/// A legal hold: nothing of the subject's is erased while it stands.
+/// A legal hold: nothing of the subject's that it keeps is erased while it
+/// stands. It names what it keeps: `"all": true`, or the categories and
+/// kinds the claim concerns.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HoldBody {
@@ -475,6 +477,19 @@ pub struct HoldBody {
     by: String,
     /// Why: the claim or proceedings.
     reason: String,
+    /// It keeps everything of the subject's.
+    #[serde(default)]
+    all: bool,
+    /// It keeps records of these categories.
+    #[serde(default)]
+    categories: Vec<String>,
+    /// It keeps records of these kinds.
+    #[serde(default)]
+    kinds: Vec<String>,
+    /// When it is to be reviewed, YYYY-MM-DD (default: a year after it is
+    /// placed).
+    #[schema(value_type = Option<String>, format = Date)]
+    review: Option<jiff::civil::Date>,
     /// RFC 3339 (default: now).
     #[schema(value_type = Option<String>, format = DateTime)]
     at: Option<jiff::Timestamp>,
@@ -501,9 +516,32 @@ pub async fn place_hold(
     let subject = subject_id(&id)?;
     caller.administers(&app)?;
     let at = App::when(body.at);
+    let placed = at.to_zoned_datetime(app.tz.clone()).date();
+    let hold = tillit_core::retention::HoldScope::new(
+        &app.policy,
+        body.all,
+        &body.categories,
+        &body.kinds,
+    )
+    .and_then(|scope| {
+        tillit_core::ledger::NewHold::new(
+            &body.by,
+            &body.reason,
+            scope,
+            body.review
+                .unwrap_or_else(|| placed.saturating_add(jiff::Span::new().years(1))),
+            placed,
+        )
+    })
+    .map_err(tillit_store::StoreError::Input)?;
     app.on_ledger(move |_, l| {
-        let id = l.write(at, |w| w.place_hold(&subject, &body.by, &body.reason, at))?;
-        Ok(created(json!({ "hold": id, "subject": subject })))
+        let id = l.write(at, |w| w.place_hold(&subject, &hold, at))?;
+        Ok(created(json!({
+            "hold": id,
+            "subject": subject,
+            "scope": hold.scope,
+            "review_on": hold.review_on.to_string(),
+        })))
     })
     .await
 }

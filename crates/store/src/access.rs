@@ -88,6 +88,7 @@ pub fn report(
                 id: h.id,
                 placed: h.at,
                 released: h.released_at,
+                scope: h.scope.clone(),
             })
             .collect(),
     };

@@ -356,7 +356,18 @@ fn customer(
         w.restrict(&id, RestrictionGround::AccuracyContested, end)?;
     }
     if i % 1000 == 3 {
-        w.place_hold(&id, "legal", "disputed invoice", end)?;
+        let placed = end.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
+        let hold = tillit_core::ledger::NewHold::new(
+            "legal",
+            "disputed invoice",
+            tillit_core::retention::HoldScope::Of {
+                categories: Vec::new(),
+                kinds: vec!["invoice".into(), "payment".into()],
+            },
+            placed.saturating_add(jiff::Span::new().years(1)),
+            placed,
+        )?;
+        w.place_hold(&id, &hold, end)?;
     }
     Ok(())
 }

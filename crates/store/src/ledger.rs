@@ -12,8 +12,10 @@ use serde::Serialize;
 use serde_json::json;
 use tillit_core::identity::{Identifier, SubjectId};
 use tillit_core::ledger::{
-    ConsentChange, NewDisclosure, NewEvent, NewObjection, NewRecord, NewSubject, RestrictionGround,
+    ConsentChange, NewDisclosure, NewEvent, NewHold, NewObjection, NewRecord, NewSubject,
+    RestrictionGround,
 };
+use tillit_core::retention::HoldScope;
 
 use std::sync::Arc;
 
@@ -289,8 +291,8 @@ impl Ledger {
                 .collect::<Result<_, StoreError>>()?;
             let holds = sql
                 .query(
-                    "SELECT id, placed_by, reason, at, released_at, released_by FROM holds
-                     WHERE subject_id = $1 ORDER BY at, id",
+                    "SELECT id, placed_by, reason, at, released_at, released_by, scope, review_on
+                     FROM holds WHERE subject_id = $1 ORDER BY at, id",
                     &[id.as_str().into()],
                 )?
                 .into_iter()
@@ -302,6 +304,12 @@ impl Ledger {
                         at: timestamp(r.int(3)?)?,
                         released_at: opt_timestamp(r.opt_int(4)?)?,
                         released_by: r.opt_text(5)?,
+                        scope: hold_scope(r.opt_str(6)?)?,
+                        review_on: r
+                            .opt_text(7)?
+                            .map(|d| d.parse::<Date>())
+                            .transpose()
+                            .map_err(|e| StoreError::Corrupt(format!("a hold's review date: {e}")))?,
                     })
                 })
                 .collect::<Result<_, StoreError>>()?;
@@ -1066,26 +1074,46 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Places a legal hold: nothing of the subject's is erased until it is
-    /// released. `by` and `reason` stay in the ledger, not in the chain.
+    /// Places a legal hold: nothing of the subject's that it covers is
+    /// erased until it is released. `by` and `reason` stay in the ledger,
+    /// not in the chain. It is to be reviewed on `review_on`, after the day
+    /// it is placed.
     pub fn place_hold(
         &mut self,
         subject: &SubjectId,
-        by: &str,
-        reason: &str,
+        hold: &NewHold,
         at: Timestamp,
     ) -> Result<i64, StoreError> {
-        plain_text("who placed it (by)", by)?;
-        plain_text("the reason", reason)?;
+        plain_text("who placed it (by)", &hold.by)?;
+        plain_text("the reason", &hold.reason)?;
         let pseudonym = require_subject(self.sql, subject)?;
+        let scope = match &hold.scope {
+            HoldScope::All => None,
+            scope => Some(
+                serde_json::to_string(scope)
+                    .map_err(|e| StoreError::Corrupt(format!("a hold's scope: {e}")))?,
+            ),
+        };
         let id = self
             .sql
             .query_one(
-                "INSERT INTO holds (subject_id, placed_by, reason, at) VALUES ($1, $2, $3, $4) RETURNING id",
-                &[subject.as_str().into(), by.into(), reason.into(), micros(at).into()],
+                "INSERT INTO holds (subject_id, placed_by, reason, at, scope, review_on)
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                &[
+                    subject.as_str().into(),
+                    hold.by.as_str().into(),
+                    hold.reason.as_str().into(),
+                    micros(at).into(),
+                    scope.as_deref().into(),
+                    hold.review_on.to_string().into(),
+                ],
             )?
             .int(0)?;
-        self.audit("hold-placed", Some(&pseudonym), &json!({ "hold": id }))?;
+        self.audit(
+            "hold-placed",
+            Some(&pseudonym),
+            &json!({ "hold": id, "scope": hold.scope, "review": hold.review_on.to_string() }),
+        )?;
         Ok(id)
     }
 
@@ -1256,6 +1284,18 @@ pub struct Hold {
     pub at: Timestamp,
     pub released_at: Option<Timestamp>,
     pub released_by: Option<String>,
+    /// What it keeps.
+    pub scope: HoldScope,
+    /// When it is to be reviewed (none for holds from before schema 11).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_on: Option<Date>,
+}
+
+/// A hold's scope as stored: `NULL` holds everything.
+pub(crate) fn hold_scope(stored: Option<&str>) -> Result<HoldScope, StoreError> {
+    stored.map_or(Ok(HoldScope::All), |s| {
+        serde_json::from_str(s).map_err(|e| StoreError::Corrupt(format!("a hold's scope: {e}")))
+    })
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -41,6 +41,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/postgres/0010_audit_recorded_at.sql"),
     ),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_hold_scope.sql"),
+    ),
 ];
 
 /// How long a purge waits for older transactions to end.

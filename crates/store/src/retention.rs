@@ -437,6 +437,7 @@ fn add_hold(histories: &mut HashMap<String, History>, r: &Row) -> Result<(), Sto
             id: r.int(0)?,
             placed: time(r.int(2)?)?,
             released: r.opt_int(3)?.map(time).transpose()?,
+            scope: crate::ledger::hold_scope(r.opt_str(4)?)?,
         });
     Ok(())
 }
@@ -453,7 +454,7 @@ fn all_histories(
         &mut |r| add_event(&mut histories, relevant, r),
     )?;
     sql.for_each(
-        "SELECT id, subject_id, at, released_at FROM holds",
+        "SELECT id, subject_id, at, released_at, scope FROM holds",
         &[],
         &mut |r| add_hold(&mut histories, r),
     )?;
@@ -943,7 +944,9 @@ fn statements() -> &'static [String; 3] {
             format!(
                 "SELECT subject_id, kind, reference, at FROM lifecycle_events WHERE subject_id IN ({list})"
             ),
-            format!("SELECT id, subject_id, at, released_at FROM holds WHERE subject_id IN ({list})"),
+            format!(
+                "SELECT id, subject_id, at, released_at, scope FROM holds WHERE subject_id IN ({list})"
+            ),
             format!(
                 "SELECT id, subject_id, category, kind, collected_at, reference, accounting, state, dated
                  FROM records WHERE id IN ({}) AND state <> 'erased'",

@@ -36,6 +36,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         10,
         include_str!("../migrations/sqlite/0010_audit_recorded_at.sql"),
     ),
+    (11, include_str!("../migrations/sqlite/0011_hold_scope.sql")),
 ];
 
 #[derive(Debug)]

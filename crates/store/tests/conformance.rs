@@ -304,7 +304,11 @@ fn rights_and_holds_open_and_close(db: &TestDb) {
             w.object(&objection)?;
             w.add_event(&event)?;
             let r = w.restrict(&sid("c-1"), RestrictionGround::AccuracyContested, at)?;
-            let h = w.place_hold(&sid("c-1"), "legal", "disputed invoice F-1", at)?;
+            let h = w.place_hold(
+                &sid("c-1"),
+                &support::hold_everything("disputed invoice F-1"),
+                at,
+            )?;
             Ok((r, h))
         })
         .unwrap();

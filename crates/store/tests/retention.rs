@@ -147,7 +147,7 @@ fn write(
         for (placed, released) in &s.holds {
             let hold = ledger
                 .write(t(placed), |w| {
-                    w.place_hold(&id, "legal", "a dispute", t(placed))
+                    w.place_hold(&id, &support::hold_everything("a dispute"), t(placed))
                 })
                 .unwrap();
             if let Some(released) = released {
@@ -721,7 +721,11 @@ fn a_write_between_batches_is_seen_by_every_later_batch(db: &TestDb) {
                 let mut other = db.open();
                 other
                     .write(t("2026-11-24"), |w| {
-                        w.place_hold(&sid("former-4"), "legal", "a dispute", t("2026-11-24"))
+                        w.place_hold(
+                            &sid("former-4"),
+                            &support::hold_everything("a dispute"),
+                            t("2026-11-24"),
+                        )
                     })
                     .unwrap();
                 placed = true;

@@ -66,7 +66,8 @@ pub enum RestrictCommand {
 /// Legal holds: while one is in force, nothing of the subject's is erased.
 #[derive(clap::Subcommand, Debug)]
 pub enum HoldCommand {
-    /// Place a hold: who asks for it and why.
+    /// Place a hold: who asks for it, why, what it keeps (everything, or
+    /// the categories or kinds the claim concerns) and when it is reviewed.
     Place {
         #[arg(long, value_parser = subject_id)]
         subject: SubjectId,
@@ -76,6 +77,18 @@ pub enum HoldCommand {
         /// Why, e.g. a dispute or an authority's request.
         #[arg(long)]
         reason: String,
+        /// It keeps everything of the subject's.
+        #[arg(long, conflicts_with_all = ["category", "kind"])]
+        all: bool,
+        /// It keeps records of this category; repeat for more.
+        #[arg(long)]
+        category: Vec<String>,
+        /// It keeps records of this kind, e.g. invoice; repeat for more.
+        #[arg(long)]
+        kind: Vec<String>,
+        /// When it is to be reviewed (default: a year after it is placed).
+        #[arg(long, value_name = "DATE")]
+        review: Option<jiff::civil::Date>,
         #[command(flatten)]
         when: When,
     },
@@ -167,17 +180,49 @@ pub fn hold(cx: &Context, command: HoldCommand) -> anyhow::Result<ExitCode> {
             subject,
             by,
             reason,
+            all,
+            category,
+            kind,
+            review,
             when,
         } => {
             let at = at::or_now(when.at)?;
+            let policy = cx.policy()?;
+            let placed = at.date();
+            let scope = tillit_core::retention::HoldScope::new(&policy, all, &category, &kind)?;
+            let hold = tillit_core::ledger::NewHold::new(
+                &by,
+                &reason,
+                scope,
+                review.unwrap_or_else(|| placed.saturating_add(jiff::Span::new().years(1))),
+                placed,
+            )?;
             let id = cx.ledger()?.write(at.timestamp(), |w| {
-                w.place_hold(&subject, &by, &reason, at.timestamp())
+                w.place_hold(&subject, &hold, at.timestamp())
             })?;
+            let keeps = match &hold.scope {
+                tillit_core::retention::HoldScope::All => "nothing of theirs".to_owned(),
+                tillit_core::retention::HoldScope::Of { categories, kinds } => format!(
+                    "none of their {} records",
+                    categories
+                        .iter()
+                        .chain(kinds)
+                        .map(String::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
             report(
                 when.json,
-                json!({ "hold": id, "subject": subject }),
+                json!({
+                    "hold": id,
+                    "subject": subject,
+                    "scope": hold.scope,
+                    "review_on": hold.review_on.to_string(),
+                }),
                 format!(
-                    "hold {id} placed on subject {subject}; nothing of theirs is erased until it is released"
+                    "hold {id} placed on subject {subject}; {keeps} is erased until it is released. Review it by {}",
+                    hold.review_on
                 ),
             )
         }

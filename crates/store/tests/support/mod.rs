@@ -177,3 +177,14 @@ macro_rules! on_both_backends {
         $crate::on_both_backends!(support; $($name),*);
     };
 }
+
+/// A legal hold on everything of a subject's, placed by `legal`, reviewed
+/// far ahead.
+pub fn hold_everything(reason: &str) -> tillit_core::ledger::NewHold {
+    tillit_core::ledger::NewHold {
+        by: "legal".into(),
+        reason: reason.into(),
+        scope: tillit_core::retention::HoldScope::All,
+        review_on: jiff::civil::date(2099, 1, 1),
+    }
+}
