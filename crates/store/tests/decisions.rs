@@ -387,6 +387,8 @@ fn a_ledger_from_before_decision_facts_gets_them_on_open(db: &TestDb) {
     db.tamper("ALTER TABLE records DROP COLUMN handled_by");
     db.tamper("ALTER TABLE records DROP COLUMN dated");
     db.tamper("ALTER TABLE audit DROP COLUMN recorded_at");
+    db.tamper("ALTER TABLE holds DROP COLUMN scope");
+    db.tamper("ALTER TABLE holds DROP COLUMN review_on");
     db.tamper("DROP INDEX records_by_kind_collected");
     db.tamper("DROP INDEX records_by_reference");
     db.tamper("DROP INDEX lifecycle_events_by_kind");

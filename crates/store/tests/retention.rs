@@ -36,6 +36,7 @@ on_both_backends!(
     a_sweep_over_many_groups_of_subjects_does_what_its_plan_says,
     a_sweep_that_erases_many_subjects_at_once_keeps_the_chain_and_the_facts,
     a_write_between_batches_is_seen_by_every_later_batch,
+    a_hold_keeps_what_it_names_and_a_record_counts_its_own_date,
 );
 
 fn stockholm() -> TimeZone {
@@ -1035,4 +1036,82 @@ fn a_subject_with_nothing_left_is_erased_and_stays_erased(db: &TestDb) {
         .unwrap_err();
     assert!(matches!(err, StoreError::SubjectErased { .. }), "{err}");
     assert!(err.to_string().contains("was erased"), "{err}");
+}
+
+/// Findings 7 and 12 on a real ledger: a hold on a customer's invoices
+/// does not keep their page views; an invoice's fiscal year is that of
+/// its own date, not of the day it was added.
+fn a_hold_keeps_what_it_names_and_a_record_counts_its_own_date(db: &TestDb) {
+    let policy = policy();
+    let schedule = Schedule::new(&policy, stockholm());
+    let mut ledger = db.open();
+    let s = sid("c-7");
+    let add = |ledger: &mut Ledger, kind: &str, source: &str, at: &str, dated: Option<&str>| {
+        let record = NewRecord::new(
+            &policy,
+            RecordRequest {
+                subject: s.clone(),
+                category: policy.kinds[kind].category.as_str(),
+                kind,
+                source,
+                register: None,
+                reference: None,
+                accounting: false,
+                payload: Some(serde_json::json!({ "n": 1 })),
+                collected_at: t(at).to_zoned_datetime(stockholm()),
+                dated: dated.map(|d| d.parse().unwrap()),
+            },
+        )
+        .unwrap();
+        ledger.write(t(at), |w| w.add_record(&record)).unwrap()
+    };
+    ledger
+        .write(t("2023-12-01"), |w| {
+            w.add_subject(&NewSubject {
+                id: s.clone(),
+                identifiers: vec![],
+            })
+        })
+        .unwrap();
+    let view = add(&mut ledger, "page-view", "cookie", "2023-12-31", None);
+    // Dated 2025-12-20, added on 2026-01-05: fiscal year 2025.
+    let invoice = add(
+        &mut ledger,
+        "invoice",
+        "service-use",
+        "2026-01-05",
+        Some("2025-12-20"),
+    );
+    let hold = tillit_core::ledger::NewHold::new(
+        "legal",
+        "a disputed invoice",
+        tillit_core::retention::HoldScope::new(&policy, false, &[], &["invoice".into()]).unwrap(),
+        "2027-06-01".parse().unwrap(),
+        "2026-06-01".parse().unwrap(),
+    )
+    .unwrap();
+    let h = ledger
+        .write(t("2026-06-01"), |w| {
+            w.place_hold(&s, &hold, t("2026-06-01"))
+        })
+        .unwrap();
+    let due = |ledger: &mut Ledger, at: &str| -> Vec<i64> {
+        let (_, due) = retention::plan(ledger, &schedule, t(at), t(at), false).unwrap();
+        due.iter().map(|d| d.record).collect()
+    };
+    // The page view is due under its own rule; the invoice is held.
+    assert_eq!(due(&mut ledger, "2026-11-25"), vec![view]);
+    let file = ledger.subject_file(&s, t("2026-11-25")).unwrap().unwrap();
+    assert_eq!(file.holds[0].review_on, Some("2027-06-01".parse().unwrap()));
+    assert_eq!(file.holds[0].scope, hold.scope);
+    assert!(due(&mut ledger, "2033-06-01").iter().all(|r| *r != invoice));
+    ledger
+        .write(t("2033-02-01"), |w| {
+            w.release_hold(&s, h, "legal", t("2033-02-01"))
+        })
+        .unwrap();
+    // Kept through 2032-12-31 by the fiscal year of its date: due in
+    // 2033, a year before the day it was added would have made it.
+    assert!(due(&mut ledger, "2033-06-01").contains(&invoice));
+    assert_eq!(ledger.verify_audit(&mut |_| {}).unwrap().broken, None);
 }
