@@ -280,12 +280,7 @@ impl<'p> Retention<'p> {
                 .get(e)
                 .map_or_else(|| e.to_owned(), |t| t.get(lang).to_owned())
         };
-        let state = |s: &str| {
-            policy
-                .states
-                .get(s)
-                .map_or_else(|| s.to_owned(), |st| st.name.get(lang).to_owned())
-        };
+        let state = |s: &str| state_name(policy, s, lang);
         match self {
             Retention::Due(d) => {
                 let verb = d.action.verb(lang);
@@ -418,12 +413,7 @@ impl Exception<'_> {
     /// Why, in words a data subject reads: states and laws by name, no
     /// ids (the article is given beside it).
     pub fn in_words(&self, policy: &Policy, lang: Lang) -> String {
-        let state = |s: &str| {
-            policy
-                .states
-                .get(s)
-                .map_or_else(|| s.to_owned(), |st| st.name.get(lang).to_owned())
-        };
+        let state = |s: &str| state_name(policy, s, lang);
         match self {
             Exception::Contract { state: s, .. } => match lang {
                 Lang::Sv => format!(
@@ -459,10 +449,7 @@ impl Exception<'_> {
     pub fn reason(&self, policy: &Policy, lang: Lang) -> String {
         match self {
             Exception::Contract { state, since } => {
-                let name = policy
-                    .states
-                    .get(*state)
-                    .map_or_else(|| (*state).to_owned(), |s| s.name.get(lang).to_owned());
+                let name = state_name(policy, state, lang);
                 match lang {
                     Lang::Sv => format!(
                         "sparas {name} (sedan {since}): avtalet löper och uppgifterna behövs fortfarande för att fullgöra det, så ingen grund för radering i {} föreligger ännu",
@@ -485,10 +472,7 @@ impl Exception<'_> {
                 ),
             },
             Exception::LegalClaim { state, since } => {
-                let name = policy
-                    .states
-                    .get(*state)
-                    .map_or_else(|| (*state).to_owned(), |s| s.name.get(lang).to_owned());
+                let name = state_name(policy, state, lang);
                 match lang {
                     Lang::Sv => format!(
                         "sparas {name} (`{state}` sedan {since}): ett rättsligt anspråk ({})",
@@ -645,10 +629,7 @@ impl Kept<'_> {
     pub fn reason(&self, policy: &Policy, lang: Lang) -> String {
         match &self.why {
             KeptWhy::InState { state, since } => {
-                let name = policy
-                    .states
-                    .get(*state)
-                    .map_or_else(|| (*state).to_owned(), |s| s.name.get(lang).to_owned());
+                let name = state_name(policy, state, lang);
                 match lang {
                     Lang::Sv => format!("sparas {name} (`{state}` sedan {since})"),
                     Lang::En => format!("kept {name} (`{state}` since {since})"),
@@ -1112,6 +1093,14 @@ impl<'p> Schedule<'p> {
             fye.in_year(day.year().checked_add(1)?)
         }
     }
+}
+
+/// A state's name in `lang`, as the policy spells it (its id if unknown).
+fn state_name(policy: &Policy, id: &str, lang: Lang) -> String {
+    policy
+        .states
+        .get(id)
+        .map_or_else(|| id.to_owned(), |s| s.name.get(lang).to_owned())
 }
 
 fn state_is_contract(policy: &Policy, id: &str) -> bool {
