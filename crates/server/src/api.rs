@@ -129,6 +129,20 @@ async fn not_found() -> Problem {
 }
 
 /// Runs blocking ledger work off the async threads.
+impl App {
+    /// Waits until the decision cache reflects every write committed
+    /// before now, by this process or another: on SQLite a look at
+    /// `data_version` here, on PostgreSQL a read of the change feed on a
+    /// blocking thread, shared by the requests that arrive meanwhile.
+    pub(crate) async fn fresh(self: &Arc<App>) -> Result<(), Problem> {
+        if self.follower.is_cheap() {
+            return Ok(self.follower.fresh()?);
+        }
+        let app = Arc::clone(self);
+        blocking(move || Ok(app.follower.fresh()?)).await
+    }
+}
+
 pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {
@@ -582,6 +596,7 @@ async fn decide_one(
 ) -> Result<axum::Json<DecisionAnswer>, Problem> {
     let q: DecisionQuestion<'_> = parse_json(&body)?;
     let (subject, asked) = app.question(&caller.role, &q, jiff::Timestamp::now())?;
+    app.fresh().await?;
     // A subject whose state is in memory is decided here, without a
     // connection.
     let d = match app.decider.decide_cached(&subject, &asked) {
@@ -677,6 +692,7 @@ async fn decide_batch(
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    app.fresh().await?;
     blocking(move || {
         let decisions = app.ledgers.with(|l| app.decider.decide_all(l, &asked))?;
         app.metrics.decided_all(&decisions);

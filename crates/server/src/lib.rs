@@ -26,7 +26,7 @@ use std::sync::Arc;
 use jiff::tz::TimeZone;
 use tillit_core::Policy;
 use tillit_core::decide::Rules;
-use tillit_store::decisions::Decider;
+use tillit_store::decisions::{Decider, Follower};
 
 pub use problem::Problem;
 
@@ -47,6 +47,8 @@ const CACHE_SUBJECTS: usize = 250_000;
 pub struct App {
     policy: Policy,
     decider: Decider,
+    /// Keeps the decider's cache current with other processes' writes.
+    follower: Follower,
     ledgers: pool::Pool,
     tz: TimeZone,
     /// The rendered notice, by language: (html, json).
@@ -75,6 +77,7 @@ impl App {
         let mut first = tillit_store::Ledger::open(url)?;
         first.limit_page_cache(pool::PAGE_CACHE_KIB)?;
         let decider = Decider::new(Rules::new(&policy), CACHE_SUBJECTS, &mut first);
+        let follower = Follower::new(url, Arc::clone(decider.cache()))?;
         let consents = consents::ConsentWriter::start(url, Arc::clone(decider.cache()))?;
         let ledgers = pool::Pool::new(url, Arc::clone(decider.cache()), first);
         let notice = [tillit_core::Lang::Sv, tillit_core::Lang::En].map(|lang| {
@@ -91,6 +94,7 @@ impl App {
             notice_version,
             policy,
             decider,
+            follower,
             ledgers,
             tz,
             notice,

@@ -488,6 +488,7 @@ pub async fn collect(
     let rules = app.decider.rules();
     let mut asked = rules.request(role, purpose, category, at);
     asked.anonymised = true;
+    app.fresh().await?;
     let d = match app.decider.decide_cached(&visitor, &asked) {
         Some(d) => d,
         None => {

@@ -7,9 +7,13 @@
 //! load that raced with a write is not kept (the cache's epoch moved). So
 //! the very next decision after a withdrawal denies.
 //!
-//! Writes made through another connection or process are not seen until
-//! the entry is evicted; one process that writes and decides through
-//! attached ledgers is exact.
+//! Writes made through another connection or process reach the cache
+//! through the change feed (`subject_changes`: which subjects each write
+//! changed, numbered by the audit chain's head after it, in commit order):
+//! a [`Follower`] reads what changed after the head the cache has seen and
+//! drops those subjects. A decision asks the follower first; requests that
+//! arrive together share one check, and on SQLite a check that finds
+//! `PRAGMA data_version` unmoved reads nothing.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -93,6 +97,8 @@ struct Inner {
     /// Moves on every invalidation; a load that saw another epoch is not
     /// kept.
     epoch: u64,
+    /// The change feed's head the cache reflects every write up to.
+    head: i64,
 }
 
 impl StateCache {
@@ -151,6 +157,13 @@ impl StateCache {
         n
     }
 
+    /// Drops everything it holds.
+    pub fn clear(&self) {
+        let mut inner = self.lock();
+        inner.epoch = inner.epoch.wrapping_add(1);
+        inner.states.clear();
+    }
+
     /// Drops what the cache holds of these subjects.
     pub fn invalidate<'a>(&self, subjects: impl IntoIterator<Item = &'a SubjectId>) {
         let mut inner = self.lock();
@@ -158,6 +171,21 @@ impl StateCache {
         for id in subjects {
             inner.states.remove(id);
         }
+    }
+
+    /// Follows the change feed to `head`: drops the subjects changed since
+    /// the head it had seen.
+    fn follow(&self, head: i64, changed: &[SubjectId]) {
+        let mut inner = self.lock();
+        inner.epoch = inner.epoch.wrapping_add(1);
+        for id in changed {
+            inner.states.remove(id);
+        }
+        inner.head = inner.head.max(head);
+    }
+
+    fn head(&self) -> i64 {
+        self.lock().head
     }
 
     /// How many subjects it holds.
@@ -168,6 +196,174 @@ impl StateCache {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Keeps a [`StateCache`] current with writes committed by other
+/// processes, on a connection of its own.
+///
+/// **Invariant:** once [`Follower::fresh`] returns, the cache holds no
+/// state older than any write committed before `fresh` was called. Calls
+/// that arrive while a check runs wait for the next one, which starts
+/// after them; all of them share it.
+#[derive(Debug)]
+pub struct Follower {
+    cache: Arc<StateCache>,
+    url: String,
+    /// Its connection; dropped on an error, opened again on the next check.
+    conn: Mutex<Option<Ledger>>,
+    gate: Mutex<Gate>,
+    done: std::sync::Condvar,
+    /// SQLite: a check that finds nothing committed elsewhere costs no I/O.
+    cheap: bool,
+    /// Its name in `feed_readers`.
+    reader: String,
+    /// When it last said how far it has read.
+    reported: Mutex<std::time::Instant>,
+}
+
+/// How often a follower says how far it has read (and prunes the feed).
+const REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Readers not heard from for this long are taken to have stopped.
+const READER_GONE_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(600);
+
+#[derive(Debug, Default)]
+struct Gate {
+    /// Checks numbered as they start.
+    started: u64,
+    /// The last check that ended, and the last that succeeded.
+    finished: u64,
+    succeeded: u64,
+    running: bool,
+}
+
+impl Follower {
+    /// A follower of the ledger at `url` for `cache`, which must be empty
+    /// or current now: it starts at the feed's head as it stands.
+    pub fn new(url: &str, cache: Arc<StateCache>) -> Result<Follower, StoreError> {
+        let mut ledger = Ledger::open(url)?;
+        let cheap = ledger.backend() == "sqlite";
+        let head = ledger.changes_since(i64::MAX)?.head;
+        ledger.maybe_changed_elsewhere()?;
+        cache.follow(head, &[]);
+        let reader = format!("reader-{}", crate::ledger::pseudonym()?);
+        ledger.report_reader(&reader, head, jiff::Timestamp::now())?;
+        Ok(Follower {
+            cache,
+            url: url.to_owned(),
+            conn: Mutex::new(Some(ledger)),
+            gate: Mutex::new(Gate::default()),
+            done: std::sync::Condvar::new(),
+            cheap,
+            reader,
+            reported: Mutex::new(std::time::Instant::now()),
+        })
+    }
+
+    /// Whether a check is cheap enough to make on any thread (SQLite).
+    pub fn is_cheap(&self) -> bool {
+        self.cheap
+    }
+
+    /// Returns once the cache reflects every write committed before this
+    /// call, by any process.
+    pub fn fresh(&self) -> Result<(), StoreError> {
+        let mut gate = self.gate.lock().unwrap_or_else(PoisonError::into_inner);
+        // A check that starts after this call: the next one to start.
+        let need = gate.started + 1;
+        loop {
+            if gate.finished >= need {
+                return if gate.succeeded >= need {
+                    Ok(())
+                } else {
+                    Err(StoreError::Database(
+                        "cannot read the ledger's change feed to see other processes' writes"
+                            .into(),
+                    ))
+                };
+            }
+            if !gate.running && gate.started < need {
+                gate.started = need;
+                gate.running = true;
+                drop(gate);
+                let outcome = self.check();
+                gate = self.gate.lock().unwrap_or_else(PoisonError::into_inner);
+                gate.running = false;
+                gate.finished = need;
+                if outcome.is_ok() {
+                    gate.succeeded = need;
+                }
+                self.done.notify_all();
+                return outcome;
+            }
+            gate = self.done.wait(gate).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// Every [`REPORT_EVERY`]: says how far it has read, and prunes what
+    /// every reader heard from lately has read.
+    fn report(&self, ledger: &mut Ledger) -> Result<(), StoreError> {
+        let mut reported = self.reported.lock().unwrap_or_else(PoisonError::into_inner);
+        if reported.elapsed() < REPORT_EVERY {
+            return Ok(());
+        }
+        *reported = std::time::Instant::now();
+        let now = jiff::Timestamp::now();
+        ledger.report_reader(&self.reader, self.cache.head(), now)?;
+        ledger.prune_feed(now - READER_GONE_AFTER)?;
+        Ok(())
+    }
+
+    /// Reads what changed after the cache's head and drops it.
+    fn check(&self) -> Result<(), StoreError> {
+        let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
+        if conn.is_none() {
+            *conn = Some(Ledger::open(&self.url)?);
+        }
+        let Some(ledger) = conn.as_mut() else {
+            return Ok(());
+        };
+        let outcome = (|| {
+            if ledger.maybe_changed_elsewhere()? {
+                let read = ledger.changes_since(self.cache.head())?;
+                if read.lost {
+                    self.cache.clear();
+                }
+                self.cache.follow(read.head, &read.subjects);
+            }
+            self.report(ledger)
+        })();
+        if outcome.is_err() {
+            // A connection that failed may be broken: the next check opens
+            // another, and a node cut off from the database drops what it
+            // may have missed.
+            *conn = None;
+            self.cache.clear();
+        }
+        outcome
+    }
+}
+
+/// Records which subjects the write at `seq` changed: the change feed.
+pub(crate) fn record_changes(
+    sql: &mut dyn Sql,
+    seq: i64,
+    subjects: &[SubjectId],
+) -> Result<(), StoreError> {
+    static INSERT: OnceLock<[String; 2]> = OnceLock::new();
+    if subjects.is_empty() {
+        return Ok(());
+    }
+    let insert = INSERT
+        .get_or_init(|| insert_statements("INSERT INTO subject_changes (seq, subject_id)", 2, ""));
+    let mut unique: Vec<&str> = subjects.iter().map(SubjectId::as_str).collect();
+    unique.sort_unstable();
+    unique.dedup();
+    let values: Vec<Value> = unique
+        .into_iter()
+        .flat_map(|s| [seq.into(), s.into()])
+        .collect();
+    insert_rows(sql, insert, 2, &values)
 }
 
 /// Decides requests about subjects in a ledger: the policy's [`Rules`] and

@@ -69,7 +69,7 @@ pub(crate) fn opt_timestamp(m: Option<i64>) -> Result<Option<Timestamp>, StoreEr
 }
 
 /// A fresh random pseudonym: 128 bits in hex.
-fn pseudonym() -> Result<String, StoreError> {
+pub(crate) fn pseudonym() -> Result<String, StoreError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)
         .map_err(|e| StoreError::Database(format!("no randomness for a pseudonym: {e}")))?;
@@ -163,6 +163,7 @@ impl Ledger {
             out = Some(work(&mut writer)?);
             changed = std::mem::take(&mut writer.changed);
             crate::decisions::refresh(writer.sql, &changed)?;
+            crate::decisions::record_changes(writer.sql, writer.cursor.seq(), &changed)?;
             writer.cursor.finish(writer.sql)
         })?;
         if !changed.is_empty() {
@@ -183,6 +184,95 @@ impl Ledger {
     /// [`crate::sql::Backend::limit_page_cache`].
     pub fn limit_page_cache(&mut self, kib: u32) -> Result<(), StoreError> {
         self.backend.limit_page_cache(kib)
+    }
+
+    /// The change feed after `seen`, on one snapshot: the audit chain's
+    /// head now, every subject a write committed after `seen` changed, and
+    /// whether the feed was pruned past `seen` (then some are missing).
+    pub fn changes_since(&mut self, seen: i64) -> Result<FeedRead, StoreError> {
+        self.read(|sql| {
+            let head = sql
+                .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
+                .int(0)?;
+            let pruned = sql
+                .query_one("SELECT through FROM feed_pruned WHERE id = 1", &[])?
+                .int(0)?;
+            let mut subjects = Vec::new();
+            if head > seen && pruned <= seen {
+                sql.for_each(
+                    "SELECT DISTINCT subject_id FROM subject_changes WHERE seq > $1 AND seq <= $2",
+                    &[seen.into(), head.into()],
+                    &mut |r| {
+                        subjects.push(
+                            SubjectId::parse(r.str(0)?)
+                                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        );
+                        Ok(())
+                    },
+                )?;
+            }
+            Ok(FeedRead {
+                head,
+                subjects,
+                lost: pruned > seen,
+            })
+        })
+    }
+
+    /// Says that `reader` has read the feed through `seen`, at `at`.
+    pub fn report_reader(
+        &mut self,
+        reader: &str,
+        seen: i64,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        self.backend.write(&mut |sql| {
+            sql.execute(
+                "INSERT INTO feed_readers (reader, seen, seen_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (reader) DO UPDATE SET seen = excluded.seen, seen_at = excluded.seen_at",
+                &[reader.into(), seen.into(), micros(at).into()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Prunes the change feed through the least position of the readers
+    /// heard from since `live_since` (through the head if none), forgets
+    /// the others, and records how far it pruned. How many rows it removed.
+    pub fn prune_feed(&mut self, live_since: Timestamp) -> Result<u64, StoreError> {
+        let mut removed = 0;
+        self.backend.write(&mut |sql| {
+            let head = sql
+                .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
+                .int(0)?;
+            let least = sql
+                .query_one(
+                    "SELECT MIN(seen) FROM feed_readers WHERE seen_at >= $1",
+                    &[micros(live_since).into()],
+                )?
+                .opt_int(0)?;
+            let through = least.unwrap_or(head).min(head);
+            removed = sql.execute(
+                "DELETE FROM subject_changes WHERE seq <= $1",
+                &[through.into()],
+            )?;
+            sql.execute(
+                "UPDATE feed_pruned SET through = $1 WHERE id = 1 AND through < $1",
+                &[through.into()],
+            )?;
+            sql.execute(
+                "DELETE FROM feed_readers WHERE seen_at < $1",
+                &[micros(live_since).into()],
+            )?;
+            Ok(())
+        })?;
+        Ok(removed)
+    }
+
+    /// Whether another connection may have committed since the last call;
+    /// see [`crate::sql::Backend::maybe_changed_elsewhere`].
+    pub fn maybe_changed_elsewhere(&mut self) -> Result<bool, StoreError> {
+        self.backend.maybe_changed_elsewhere()
     }
 
     /// Keeps `cache` current with this ledger's writes: a write that
@@ -1207,6 +1297,18 @@ pub struct SubjectView {
     /// personnummer the reader may see.
     #[serde(skip)]
     pub identifiers: Vec<Identifier>,
+}
+
+/// What [`Ledger::changes_since`] read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedRead {
+    /// The audit chain's head: everything committed through it is in.
+    pub head: i64,
+    /// The subjects changed after the position asked about.
+    pub subjects: Vec<SubjectId>,
+    /// The feed was pruned past that position: some changes are gone, and
+    /// whatever was cached from before must be dropped.
+    pub lost: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -45,6 +45,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         11,
         include_str!("../migrations/postgres/0011_hold_scope.sql"),
     ),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_subject_changes.sql"),
+    ),
 ];
 
 /// How long a purge waits for older transactions to end.

@@ -258,4 +258,11 @@ pub trait Backend: Send {
     fn limit_page_cache(&mut self, _kib: u32) -> Result<(), StoreError> {
         Ok(())
     }
+
+    /// Whether another connection may have committed since the last call
+    /// on this one: SQLite knows for sure (`PRAGMA data_version`, read from
+    /// shared memory, no I/O); PostgreSQL cannot say without asking.
+    fn maybe_changed_elsewhere(&mut self) -> Result<bool, StoreError> {
+        Ok(true)
+    }
 }

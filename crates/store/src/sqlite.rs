@@ -37,11 +37,17 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0010_audit_recorded_at.sql"),
     ),
     (11, include_str!("../migrations/sqlite/0011_hold_scope.sql")),
+    (
+        12,
+        include_str!("../migrations/sqlite/0012_subject_changes.sql"),
+    ),
 ];
 
 #[derive(Debug)]
 pub struct Sqlite {
     conn: Connection,
+    /// `PRAGMA data_version` at the last look, if any.
+    data_version: Option<i64>,
 }
 
 fn err(e: rusqlite::Error) -> StoreError {
@@ -75,7 +81,10 @@ impl Sqlite {
         )
         .map_err(cannot)?;
         conn.set_prepared_statement_cache_capacity(64);
-        let mut db = Sqlite { conn };
+        let mut db = Sqlite {
+            conn,
+            data_version: None,
+        };
         db.migrate()?;
         Ok(db)
     }
@@ -219,6 +228,14 @@ impl Backend for Sqlite {
         self.conn
             .execute_batch(&format!("PRAGMA cache_size = -{kib}"))
             .map_err(err)
+    }
+
+    fn maybe_changed_elsewhere(&mut self) -> Result<bool, StoreError> {
+        let now: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(err)?;
+        Ok(self.data_version.replace(now) != Some(now))
     }
 
     fn purge(&mut self, _tables: &[&'static str]) -> Result<(), StoreError> {

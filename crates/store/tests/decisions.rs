@@ -18,7 +18,7 @@ use tillit_core::decide::{Request, Rules};
 use tillit_core::identity::SubjectId;
 use tillit_core::ledger::{ConsentChange, NewEvent, NewObjection, NewSubject, RestrictionGround};
 use tillit_store::Ledger;
-use tillit_store::decisions::{Decider, load_all_states, load_states, stale_facts};
+use tillit_store::decisions::{Decider, Follower, load_all_states, load_states, stale_facts};
 use tillit_store::demo;
 
 on_both_backends!(
@@ -28,6 +28,7 @@ on_both_backends!(
     many_decisions_load_states_in_chunks_and_agree_with_one_by_one,
     decision_facts_are_a_copy_of_their_tables,
     a_ledger_from_before_decision_facts_gets_them_on_open,
+    a_follower_sees_other_processes_writes_and_a_pruned_feed,
 );
 
 fn t(s: &str) -> Timestamp {
@@ -382,6 +383,9 @@ fn a_ledger_from_before_decision_facts_gets_them_on_open(db: &TestDb) {
     db.tamper("DROP TABLE page_views");
     db.tamper("DROP TABLE visitor_salts");
     db.tamper("DROP TABLE decision_facts");
+    db.tamper("DROP TABLE subject_changes");
+    db.tamper("DROP TABLE feed_readers");
+    db.tamper("DROP TABLE feed_pruned");
     db.tamper("ALTER TABLE subjects DROP COLUMN erased_at");
     db.tamper("ALTER TABLE records DROP COLUMN handled_at");
     db.tamper("ALTER TABLE records DROP COLUMN handled_by");
@@ -401,4 +405,82 @@ fn a_ledger_from_before_decision_facts_gets_them_on_open(db: &TestDb) {
     assert_eq!(stale_facts(&mut ledger).unwrap(), Vec::<String>::new());
     assert_eq!(load_states(&mut ledger, &rules, &ids).unwrap(), before);
     assert_eq!(load_all_states(&mut ledger, &rules).unwrap(), before);
+}
+
+fn withdraw(ledger: &mut Ledger, policy: &Policy, id: &str, at: &str) {
+    ledger
+        .write(t(at), |w| {
+            w.change_consent(&ConsentChange::new(
+                policy,
+                sid(id),
+                "marketing",
+                false,
+                "web",
+                SEEN,
+                t(at),
+            )?)
+        })
+        .unwrap();
+}
+
+/// The change feed: a decider in "another process" (its own connections,
+/// not attached to the writer) follows writes; a follower that fell behind
+/// a pruned feed drops what it holds rather than serve it.
+fn a_follower_sees_other_processes_writes_and_a_pruned_feed(db: &TestDb) {
+    let policy = policy();
+    let mut writer = db.open();
+    for id in ["c-1", "c-2"] {
+        customer(&mut writer, &policy, id, true);
+    }
+    let open_node = || {
+        let mut ledger = db.open();
+        let decider = Decider::new(Rules::new(&policy), 1000, &mut ledger);
+        let follower = Follower::new(&db.url(), std::sync::Arc::clone(decider.cache())).unwrap();
+        (ledger, decider, follower)
+    };
+    let (mut l1, d1, f1) = open_node();
+    let (mut l2, d2, f2) = open_node();
+    let at = "2026-03-01T12:00:00Z";
+    let marketing = ask(d1.rules(), "marketing", "marketing", "traffic", at);
+    let rule = |l: &mut Ledger, d: &Decider, f: &Follower, id: &str| {
+        f.fresh().unwrap();
+        d.decide(l, &sid(id), &marketing).unwrap().rule.id()
+    };
+    for id in ["c-1", "c-2"] {
+        assert_eq!(rule(&mut l1, &d1, &f1, id), "consent-given");
+        assert_eq!(rule(&mut l2, &d2, &f2, id), "consent-given");
+    }
+    withdraw(&mut writer, &policy, "c-1", "2026-02-01T00:00:00Z");
+    assert_eq!(rule(&mut l1, &d1, &f1, "c-1"), "consent-withdrawn");
+    assert_eq!(d1.cache().len(), 2, "c-2 stayed cached: only c-1 changed");
+    // Node 2 has not checked since. The feed is pruned through the head
+    // (no reader counts as live): node 2's next check finds its position
+    // gone and drops everything, so it still decides right.
+    let removed = writer
+        .prune_feed(
+            jiff::Timestamp::MAX
+                .checked_sub(jiff::SignedDuration::from_secs(1))
+                .unwrap(),
+        )
+        .unwrap();
+    assert!(removed >= 1, "{removed}");
+    assert_eq!(db.scalar("SELECT COUNT(*) FROM subject_changes"), 0);
+    withdraw(&mut writer, &policy, "c-2", "2026-02-01T00:00:00Z");
+    assert_eq!(rule(&mut l2, &d2, &f2, "c-1"), "consent-withdrawn");
+    assert_eq!(rule(&mut l2, &d2, &f2, "c-2"), "consent-withdrawn");
+    // Node 1 had read through the pruned part: it only drops c-2.
+    assert_eq!(rule(&mut l1, &d1, &f1, "c-2"), "consent-withdrawn");
+    // Readers heard from lately hold the feed back to where they are.
+    writer
+        .report_reader("a-reader", 0, jiff::Timestamp::now())
+        .unwrap();
+    withdraw(&mut writer, &policy, "c-1", "2026-02-02T00:00:00Z");
+    writer
+        .prune_feed(jiff::Timestamp::now() - jiff::SignedDuration::from_secs(60))
+        .unwrap();
+    assert_eq!(
+        db.scalar("SELECT COUNT(*) FROM subject_changes"),
+        2,
+        "both changes since the last prune are kept for the readers behind them"
+    );
 }

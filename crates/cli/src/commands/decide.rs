@@ -15,7 +15,7 @@ use tillit_core::decide::{
     CategoryIx, Decision, Explanation, Named, Operation, PurposeIx, Request, RoleIx, Rules,
 };
 use tillit_core::identity::SubjectId;
-use tillit_store::decisions::Decider;
+use tillit_store::decisions::{Decider, Follower};
 
 use super::{Context, emit_json, say, subject_id};
 use crate::at;
@@ -126,10 +126,12 @@ pub fn run(cx: &Context, a: Args) -> anyhow::Result<ExitCode> {
     let mut ledger = cx.ledger()?;
     let decider = Decider::new(Rules::new(&policy), a.cache_subjects, &mut ledger);
     if a.batch {
+        // Writes by other processes while the batch runs reach each chunk.
+        let follower = Follower::new(&cx.db, std::sync::Arc::clone(decider.cache()))?;
         if a.preload {
             decider.preload(&mut ledger)?;
         }
-        return batch(&decider, &mut ledger, at, &tz);
+        return batch(&decider, &follower, &mut ledger, at, &tz);
     }
     let (Some(subject), Some(role), Some(purpose), Some(category)) =
         (&a.subject, &a.role, &a.purpose, &a.category)
@@ -309,6 +311,7 @@ impl<'r> Explainer<'r> {
 /// and written, in order.
 fn batch(
     decider: &Decider,
+    follower: &Follower,
     ledger: &mut tillit_store::Ledger,
     at: jiff::Timestamp,
     tz: &TimeZone,
@@ -317,7 +320,7 @@ fn batch(
     std::thread::scope(|scope| {
         let rules = decider.rules();
         let writer = scope.spawn(move || write_out(rules, tz, received));
-        let deciding = decide_lines(decider, ledger, at, tz, &outputs);
+        let deciding = decide_lines(decider, follower, ledger, at, tz, &outputs);
         // The writer stops at the end of input, or early when stdout is
         // closed; either way it says what it wrote.
         drop(outputs);
@@ -343,6 +346,7 @@ fn batch(
 /// early if the writer has gone.
 fn decide_lines(
     decider: &Decider,
+    follower: &Follower,
     ledger: &mut tillit_store::Ledger,
     at: jiff::Timestamp,
     tz: &TimeZone,
@@ -361,6 +365,7 @@ fn decide_lines(
         }
         let chunk = parse_chunk(decider.rules(), &texts, first, at);
         drop(texts);
+        follower.fresh()?;
         first += chunk.lines() as u64;
         let scan = chunk.requests.len() >= KEYED && {
             let n = match ledger_subjects {
