@@ -480,6 +480,7 @@ fn routes() -> Vec<Route> {
     };
     vec![
         public("/healthz", "/healthz"),
+        public("/readyz", "/readyz"),
         public("/privacy", "/privacy"),
         public("/privacy.json", "/privacy.json"),
         public("/openapi.json", "/openapi.json"),

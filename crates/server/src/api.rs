@@ -43,6 +43,7 @@ impl utoipa::Modify for Bearer {
 pub fn router(app: Arc<App>) -> (axum::Router, utoipa::openapi::OpenApi) {
     let (router, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
+        .routes(routes!(readyz))
         .routes(routes!(privacy))
         .routes(routes!(privacy_json))
         .routes(routes!(openapi_json))
@@ -361,11 +362,27 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Ids<T> 
     }
 }
 
-/// Whether the service is up.
+/// Whether the service is up (liveness): it answers as long as the
+/// process runs, whatever the database does. A load balancer restarts a
+/// node on this.
 #[utoipa::path(get, path = "/healthz", tag = "public",
     responses((status = 200, description = "Up", body = String)))]
 async fn healthz() -> &'static str {
     "ok"
+}
+
+/// Whether the service can answer now (readiness): its database answers
+/// and the decision cache has caught up with other processes' writes. A
+/// load balancer sends traffic only to nodes that are ready.
+#[utoipa::path(get, path = "/readyz", tag = "public",
+    responses(
+        (status = 200, description = "Ready", body = String),
+        (status = 503, description = "The database cannot be reached", content_type = "application/problem+json", body = Problem)))]
+async fn readyz(State(app): State<Arc<App>>) -> Result<&'static str, Problem> {
+    let held = Arc::clone(&app);
+    blocking(move || Ok(held.ledgers.ready()?)).await?;
+    app.fresh().await?;
+    Ok("ready")
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -24,13 +24,20 @@ pub struct ConsentWriter {
 impl ConsentWriter {
     /// Starts the writing thread on its own connection to `url`.
     pub fn start(url: &str, cache: Arc<StateCache>) -> Result<ConsentWriter, StoreError> {
-        let mut ledger = Ledger::open(url)?;
-        ledger.limit_page_cache(crate::pool::PAGE_CACHE_KIB)?;
-        ledger.attach(cache);
+        let open = {
+            let url = url.to_owned();
+            move || -> Result<Ledger, StoreError> {
+                let mut ledger = Ledger::open(&url)?;
+                ledger.limit_page_cache(crate::pool::PAGE_CACHE_KIB)?;
+                ledger.attach(Arc::clone(&cache));
+                Ok(ledger)
+            }
+        };
+        let mut ledger = Some(open()?);
         let (jobs, waiting) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("consent-writer".into())
-            .spawn(move || write_groups(&mut ledger, &waiting))
+            .spawn(move || write_groups(&mut ledger, &open, &waiting))
             .map_err(|e| StoreError::Database(format!("cannot start the consent writer: {e}")))?;
         Ok(ConsentWriter { jobs })
     }
@@ -57,16 +64,37 @@ pub(crate) fn next_group<T>(waiting: &mpsc::Receiver<T>, most: usize) -> Option<
     Some(group)
 }
 
-fn write_groups(ledger: &mut Ledger, waiting: &mpsc::Receiver<Job>) {
+/// The writer's connection, opened again when the last one broke (the
+/// database went away); `None` while it cannot be opened.
+pub(crate) fn connection<'l>(
+    ledger: &'l mut Option<Ledger>,
+    open: &dyn Fn() -> Result<Ledger, StoreError>,
+) -> Result<&'l mut Ledger, StoreError> {
+    if ledger.as_ref().is_none_or(Ledger::is_broken) {
+        *ledger = None;
+        *ledger = Some(open()?);
+    }
+    ledger
+        .as_mut()
+        .ok_or_else(|| StoreError::Unavailable("no ledger connection".into()))
+}
+
+fn write_groups(
+    ledger: &mut Option<Ledger>,
+    open: &dyn Fn() -> Result<Ledger, StoreError>,
+    waiting: &mpsc::Receiver<Job>,
+) {
     while let Some(group) = next_group(waiting, GROUP) {
         let (changes, answers): (Vec<ConsentChange>, Vec<_>) = group.into_iter().unzip();
         // A refused change (an unknown or erased subject) writes nothing
         // and leaves the transaction as it was; the rest commit.
-        let written = ledger.write(jiff::Timestamp::now(), |w| {
-            Ok(changes
-                .iter()
-                .map(|c| w.change_consent(c))
-                .collect::<Vec<_>>())
+        let written = connection(ledger, open).and_then(|l| {
+            l.write(jiff::Timestamp::now(), |w| {
+                Ok(changes
+                    .iter()
+                    .map(|c| w.change_consent(c))
+                    .collect::<Vec<_>>())
+            })
         });
         match written {
             Ok(results) => {
@@ -76,8 +104,14 @@ fn write_groups(ledger: &mut Ledger, waiting: &mpsc::Receiver<Job>) {
             }
             Err(e) => {
                 let why = e.to_string();
+                let unavailable =
+                    matches!(e, StoreError::Unavailable(_) | StoreError::Connect { .. });
                 for answer in answers {
-                    let _ = answer.send(Err(StoreError::Database(why.clone())));
+                    let _ = answer.send(Err(if unavailable {
+                        StoreError::Unavailable(why.clone())
+                    } else {
+                        StoreError::Database(why.clone())
+                    }));
                 }
             }
         }

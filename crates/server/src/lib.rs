@@ -79,7 +79,8 @@ impl App {
         let decider = Decider::new(Rules::new(&policy), CACHE_SUBJECTS, &mut first);
         let follower = Follower::new(url, Arc::clone(decider.cache()))?;
         let consents = consents::ConsentWriter::start(url, Arc::clone(decider.cache()))?;
-        let ledgers = pool::Pool::new(url, Arc::clone(decider.cache()), first);
+        drop(first);
+        let ledgers = pool::Pool::new(url, Arc::clone(decider.cache()), pool::CHECKOUT);
         let notice = [tillit_core::Lang::Sv, tillit_core::Lang::En].map(|lang| {
             (
                 tillit_core::notice::html(&policy, lang),
@@ -161,7 +162,7 @@ pub fn serve(app: App, listen: SocketAddr, ready: impl FnOnce(SocketAddr)) -> st
     // threads than that would only wait, each with its stack and heap.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(2 * pool::MAX)
+        .max_blocking_threads(2 * pool::MAX as usize)
         .build()?;
     let app = Arc::new(app);
     let served = runtime.block_on({

@@ -27,6 +27,16 @@ impl Problem {
         }
     }
 
+    /// 503, with `Retry-After`: the ledger cannot be reached now.
+    pub fn unavailable(detail: impl Into<String>) -> Problem {
+        Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "The ledger is unavailable",
+            detail,
+        )
+    }
+
     pub fn unauthorized(detail: impl Into<String>) -> Problem {
         Problem::new(
             StatusCode::UNAUTHORIZED,
@@ -72,12 +82,18 @@ impl IntoResponse for Problem {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = serde_json::to_vec(&self).unwrap_or_default();
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        response
     }
 }
 
@@ -98,6 +114,14 @@ impl From<StoreError> for Problem {
                 e.to_string(),
             ),
             StoreError::OutOfRange(_) => Problem::bad_request(e.to_string()),
+            // The database is down or restarting, or every connection is
+            // busy: come back shortly.
+            StoreError::Unavailable(_) | StoreError::Connect { .. } => {
+                tracing::warn!(error = %e, "ledger unavailable");
+                Problem::unavailable(
+                    "the ledger's database cannot be reached just now; try again shortly",
+                )
+            }
             StoreError::Input(_)
             | StoreError::SubjectErased { .. }
             | StoreError::WrongKind { .. }

@@ -102,11 +102,18 @@ impl Site {
             );
         }
         let (views, waiting) = std::sync::mpsc::sync_channel(QUEUE);
-        let mut ledger = Ledger::open(url)?;
-        ledger.limit_page_cache(crate::pool::PAGE_CACHE_KIB)?;
+        let open = {
+            let url = url.to_owned();
+            move || -> Result<Ledger, StoreError> {
+                let mut ledger = Ledger::open(&url)?;
+                ledger.limit_page_cache(crate::pool::PAGE_CACHE_KIB)?;
+                Ok(ledger)
+            }
+        };
+        let mut ledger = Some(open()?);
         std::thread::Builder::new()
             .name("visit-writer".into())
-            .spawn(move || write_views(&mut ledger, &waiting))
+            .spawn(move || write_views(&mut ledger, &open, &waiting))
             .map_err(|e| StoreError::Database(format!("cannot start the visit writer: {e}")))?;
         Ok(Site {
             purposes,
@@ -125,10 +132,16 @@ impl Site {
 }
 
 /// Writes page views as they come, all that wait in one transaction.
-fn write_views(ledger: &mut Ledger, waiting: &Receiver<Visit>) {
+fn write_views(
+    ledger: &mut Option<Ledger>,
+    open: &dyn Fn() -> Result<Ledger, StoreError>,
+    waiting: &Receiver<Visit>,
+) {
     while let Some(group) = crate::consents::next_group(waiting, GROUP) {
         let at = group.last().map_or_else(jiff::Timestamp::now, |v| v.at);
-        if let Err(e) = ledger.write(at, |w| w.add_page_views(&group)) {
+        let written = crate::consents::connection(ledger, open)
+            .and_then(|l| l.write(at, |w| w.add_page_views(&group)));
+        if let Err(e) = written {
             tracing::error!(error = %e, views = group.len(), "page views lost");
         }
     }

@@ -276,7 +276,7 @@ impl Follower {
                 return if gate.succeeded >= need {
                     Ok(())
                 } else {
-                    Err(StoreError::Database(
+                    Err(StoreError::Unavailable(
                         "cannot read the ledger's change feed to see other processes' writes"
                             .into(),
                     ))

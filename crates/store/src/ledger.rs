@@ -45,6 +45,8 @@ pub struct Ledger {
     /// The clock audit entries are recorded by: the machine's, unless a
     /// test sets another.
     recording_clock: fn() -> Timestamp,
+    /// A call found the database unreachable: the connection may be gone.
+    broken: bool,
 }
 
 impl std::fmt::Debug for Ledger {
@@ -91,6 +93,7 @@ impl Ledger {
             caches: Vec::new(),
             url: url.to_owned(),
             recording_clock: Timestamp::now,
+            broken: false,
         };
         ledger.build_decision_facts()?;
         Ok(ledger)
@@ -131,6 +134,25 @@ impl Ledger {
         self.recording_clock = clock;
     }
 
+    /// Asks the database for nothing but an answer.
+    pub fn ping(&mut self) -> Result<(), StoreError> {
+        self.read(|sql| sql.query_one("SELECT 1", &[]).map(drop))
+    }
+
+    /// Whether a call on this connection found the database unreachable
+    /// (a pool drops such a connection and opens another).
+    pub fn is_broken(&self) -> bool {
+        self.broken
+    }
+
+    /// Notes a failure that says the connection may be gone.
+    fn note<T>(&mut self, outcome: Result<T, StoreError>) -> Result<T, StoreError> {
+        if matches!(outcome, Err(StoreError::Unavailable(_))) {
+            self.broken = true;
+        }
+        outcome
+    }
+
     /// `sqlite` or `postgres`.
     pub fn backend(&self) -> &'static str {
         self.backend.name()
@@ -148,7 +170,7 @@ impl Ledger {
         let mut out = None;
         let mut changed = Vec::new();
         let recorded = (self.recording_clock)();
-        self.backend.write(&mut |sql| {
+        let outcome = self.backend.write(&mut |sql| {
             let work = work
                 .take()
                 .ok_or_else(|| StoreError::Corrupt("a transaction ran twice".into()))?;
@@ -165,7 +187,8 @@ impl Ledger {
             crate::decisions::refresh(writer.sql, &changed)?;
             crate::decisions::record_changes(writer.sql, writer.cursor.seq(), &changed)?;
             writer.cursor.finish(writer.sql)
-        })?;
+        });
+        self.note(outcome)?;
         if !changed.is_empty() {
             for cache in &self.caches {
                 cache.invalidate(&changed);
@@ -295,13 +318,14 @@ impl Ledger {
     ) -> Result<T, StoreError> {
         let mut work = Some(work);
         let mut out = None;
-        self.backend.read(&mut |sql| {
+        let outcome = self.backend.read(&mut |sql| {
             let work = work
                 .take()
                 .ok_or_else(|| StoreError::Corrupt("a read ran twice".into()))?;
             out = Some(work(sql)?);
             Ok(())
-        })?;
+        });
+        self.note(outcome)?;
         out.ok_or_else(|| StoreError::Corrupt("a read returned nothing".into()))
     }
 

@@ -44,6 +44,10 @@ pub const DEFAULT_URL: &str = "sqlite://tillit.db";
 pub enum StoreError {
     #[error("cannot open {target}: {reason}")]
     Connect { target: String, reason: String },
+    /// The database cannot be reached now (it is down, restarting, or the
+    /// connection broke); the same call may succeed later.
+    #[error("the ledger's database cannot be reached: {0}")]
+    Unavailable(String),
     #[error(
         "`{url}` is not a database URL: write sqlite://FILE (e.g. sqlite://tillit.db) or postgres://USER@HOST:PORT/DATABASE"
     )]

@@ -81,7 +81,24 @@ fn describe(e: &postgres::Error) -> String {
 }
 
 fn err(e: postgres::Error) -> StoreError {
-    StoreError::Database(describe(&e))
+    // A closed connection, or one that failed below SQL (the server went
+    // away, a socket error): the database is unreachable, not wrong.
+    let unreachable = e.is_closed()
+        || (e.as_db_error().is_none()
+            && e.source()
+                .is_some_and(|s| s.downcast_ref::<std::io::Error>().is_some()))
+        || e.as_db_error().is_some_and(|db| {
+            matches!(
+                db.code().code(),
+                // admin_shutdown, crash_shutdown, cannot_connect_now
+                "57P01" | "57P02" | "57P03"
+            )
+        });
+    if unreachable {
+        StoreError::Unavailable(describe(&e))
+    } else {
+        StoreError::Database(describe(&e))
+    }
 }
 
 impl Postgres {
