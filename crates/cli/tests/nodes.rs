@@ -361,3 +361,233 @@ fn interleaved_writes_and_decisions_over_three_processes_match_a_model(db: &Test
         }
     }
 }
+
+/// A PostgreSQL cluster of the test's own on a free port (never the
+/// machine's shared one), run as the `postgres` user.
+struct Cluster {
+    dir: std::path::PathBuf,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl Cluster {
+    fn start() -> Option<Cluster> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("bin"))
+            .find(|p| p.join("initdb").exists())?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let dir = std::env::temp_dir().join(format!("tillit-pg-{port}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).ok()?;
+        let as_postgres = |args: &[&str]| {
+            std::process::Command::new("runuser")
+                .args(["-u", "postgres", "--"])
+                .args(args)
+                .output()
+        };
+        std::process::Command::new("chown")
+            .args(["postgres:postgres", &dir.display().to_string()])
+            .status()
+            .ok()?;
+        let data = dir.join("data").display().to_string();
+        let out = as_postgres(&[
+            &bin.join("initdb").display().to_string(),
+            "-D",
+            &data,
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+        ])
+        .ok()?;
+        assert!(
+            out.status.success(),
+            "initdb: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let c = Cluster { dir, bin, port };
+        c.ctl("start");
+        Some(c)
+    }
+
+    fn ctl(&self, what: &str) {
+        let out = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args([
+                "-D",
+                &self.dir.join("data").display().to_string(),
+                "-w",
+                "-m",
+                "fast",
+            ])
+            .args([
+                "-o",
+                &format!(
+                    "-p {} -k {} -c listen_addresses=127.0.0.1",
+                    self.port,
+                    self.dir.display()
+                ),
+                "-l",
+                &self.dir.join("log").display().to_string(),
+                what,
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "pg_ctl {what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("runuser")
+            .args(["-u", "postgres", "--"])
+            .arg(self.bin.join("pg_ctl"))
+            .args([
+                "-D",
+                &self.dir.join("data").display().to_string(),
+                "-m",
+                "immediate",
+                "stop",
+            ])
+            .output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The database restarts under a running node: 503 with `Retry-After`
+/// and `/readyz` failing while it is down, then every route answering
+/// again without a restart of tillit, nothing acknowledged lost, and
+/// decisions that reflect what others wrote meanwhile.
+#[test]
+fn a_node_rides_out_a_restart_of_its_database() {
+    let Some(cluster) = Cluster::start() else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI runs this test: PostgreSQL's initdb and pg_ctl are needed"
+        );
+        eprintln!("skipped: no PostgreSQL binaries to start a cluster of our own");
+        return;
+    };
+    let db = TestDb::Postgres {
+        admin: cluster.url(),
+        name: "postgres".into(),
+    };
+    let l = Ledger::new();
+    customer(&l, &db, "c-1");
+    let marketing = token(&l, &db, "marketing");
+    let node = Server::start(&l, &db);
+    assert_eq!(
+        rule(&node, &marketing, "c-1", "marketing", "traffic"),
+        "consent-given"
+    );
+    assert_eq!(node.get("/readyz", &[]).status, 200);
+
+    // Load throughout: decisions from another thread, which may meet 200
+    // or 503, never anything else.
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let load = {
+        let (addr, token, stop) = (
+            node.addr.clone(),
+            marketing.clone(),
+            std::sync::Arc::clone(&stop),
+        );
+        std::thread::spawn(move || {
+            let node = http::Server::at(&addr);
+            let mut seen = std::collections::BTreeMap::<u16, u32>::new();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let a = node.post_json(
+                    "/v1/decisions",
+                    Some(&token),
+                    r#"{"subject":"c-1","purpose":"marketing","category":"traffic"}"#,
+                );
+                *seen.entry(a.status).or_default() += 1;
+            }
+            seen
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    cluster.ctl("stop");
+    let down = node.post_json(
+        "/v1/decisions",
+        Some(&marketing),
+        r#"{"subject":"c-1","purpose":"marketing","category":"traffic"}"#,
+    );
+    assert_eq!(down.status, 503, "{}", down.body);
+    assert_eq!(down.header("retry-after"), Some("1"));
+    assert_eq!(
+        down.header("content-type"),
+        Some("application/problem+json")
+    );
+    assert_eq!(node.get("/readyz", &[]).status, 503);
+    assert_eq!(node.get("/healthz", &[]).status, 200, "still alive");
+    let write = node.post_json(
+        "/v1/subjects/c-1/consents",
+        Some(&marketing),
+        r#"{"purpose":"marketing","given":false,"channel":"web"}"#,
+    );
+    assert_eq!(write.status, 503, "{}", write.body);
+
+    cluster.ctl("start");
+    // Another process writes before this node asks again.
+    ok(
+        &l,
+        &db,
+        &[
+            "consent",
+            "withdraw",
+            "--subject",
+            "c-1",
+            "--purpose",
+            "marketing",
+            "--channel",
+            "email",
+        ],
+    );
+    let back = std::time::Instant::now();
+    let mut ready = node.get("/readyz", &[]).status;
+    while ready != 200 && back.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        ready = node.get("/readyz", &[]).status;
+    }
+    assert_eq!(ready, 200, "ready again within seconds");
+    assert_eq!(
+        rule(&node, &marketing, "c-1", "marketing", "traffic"),
+        "consent-withdrawn"
+    );
+    let given = node.post_json(
+        "/v1/subjects/c-1/consents",
+        Some(&marketing),
+        r#"{"purpose":"marketing","given":true,"channel":"web"}"#,
+    );
+    assert_eq!(given.status, 201, "{}", given.body);
+    assert_eq!(
+        rule(&node, &marketing, "c-1", "marketing", "traffic"),
+        "consent-given"
+    );
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let seen = load.join().unwrap();
+    assert!(
+        seen.keys().all(|s| [200, 503].contains(s)),
+        "only answers or 503s under load: {seen:?}"
+    );
+    assert!(seen.get(&200).is_some_and(|n| *n > 0), "{seen:?}");
+    // Nothing acknowledged was lost: the three consents and the chain.
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(&l, &db, &["consent", "show", "c-1", "--json"])).unwrap();
+    assert!(shown.to_string().contains("marketing"), "{shown}");
+    assert!(ok(&l, &db, &["audit", "verify"]).contains("intact"));
+}

@@ -16,7 +16,7 @@ use crate::support::Ledger;
 
 /// A running `tillit serve` on a free port.
 pub struct Server {
-    child: Child,
+    child: Option<Child>,
     pub addr: String,
 }
 
@@ -47,7 +47,18 @@ impl Server {
             .strip_prefix("listening on http://")
             .unwrap_or_else(|| panic!("not listening: {line}"))
             .to_owned();
-        Server { child, addr }
+        Server {
+            child: Some(child),
+            addr,
+        }
+    }
+
+    /// A server another `Server` started, to call from another thread.
+    pub fn at(addr: &str) -> Server {
+        Server {
+            child: None,
+            addr: addr.to_owned(),
+        }
     }
 
     /// One request, as raw bytes are sent; the status, headers
@@ -111,18 +122,21 @@ impl Server {
 
     /// SIGTERM, then the exit status.
     pub fn stop(mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().unwrap();
         Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args(["-TERM", &child.id().to_string()])
             .status()
             .unwrap();
-        self.child.wait().unwrap()
+        child.wait().unwrap()
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 
