@@ -257,8 +257,70 @@ fn a_write_through_any_process_reaches_the_next_decision_on_every_node(db: &Test
         rule(&c, &marketing, "c-1", "marketing", "traffic"),
         "direct-marketing-objection"
     );
-    // A node killed mid-work leaves the others answering correctly.
+    // A node killed (SIGKILL) in the middle of writes leaves the others
+    // answering as the ledger stands, whatever it had committed.
+    customer(&l, db, "c-3");
+    for n in both {
+        assert_eq!(
+            rule(n, &marketing, "c-3", "marketing", "traffic"),
+            "consent-given"
+        );
+    }
+    let writes = {
+        let (addr, token) = (c.addr.clone(), marketing.clone());
+        std::thread::spawn(move || {
+            let c = http::Server::at(&addr);
+            for i in 0..10_000 {
+                let given = i % 2 == 0;
+                let r = std::panic::catch_unwind(|| {
+                    c.post_json(
+                        "/v1/subjects/c-3/consents",
+                        Some(&token),
+                        &format!(r#"{{"purpose":"marketing","given":{given},"channel":"web"}}"#),
+                    )
+                });
+                if r.is_err() {
+                    return i;
+                }
+            }
+            10_000
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
     drop(c);
+    let sent = writes.join().unwrap();
+    assert!(
+        sent < 10_000,
+        "the node was killed mid-way ({sent} writes sent)"
+    );
+    let truth: serde_json::Value = serde_json::from_str(
+        &l.run_on(
+            &db.url(),
+            &[
+                "decide",
+                "--subject",
+                "c-1",
+                "--role",
+                "marketing",
+                "--purpose",
+                "marketing",
+                "--category",
+                "traffic",
+                "--json",
+            ],
+        )
+        .stdout
+        .iter()
+        .map(|b| char::from(*b))
+        .collect::<String>(),
+    )
+    .unwrap();
+    for n in both {
+        assert_eq!(
+            rule(n, &marketing, "c-1", "marketing", "traffic"),
+            truth["rule"]
+        );
+    }
     ok(
         &l,
         db,
