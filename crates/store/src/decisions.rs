@@ -268,6 +268,15 @@ impl Follower {
     /// Returns once the cache reflects every write committed before this
     /// call, by any process.
     pub fn fresh(&self) -> Result<(), StoreError> {
+        if self.cheap {
+            // SQLite: a look at `data_version` costs less than waiting for
+            // another caller's check; each caller makes its own, one at a
+            // time on the follower's connection.
+            return self.check().map_err(|e| match e {
+                StoreError::Unavailable(_) | StoreError::Connect { .. } => e,
+                other => StoreError::Unavailable(other.to_string()),
+            });
+        }
         let mut gate = self.gate.lock().unwrap_or_else(PoisonError::into_inner);
         // A check that starts after this call: the next one to start.
         let need = gate.started + 1;

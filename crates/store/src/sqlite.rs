@@ -233,7 +233,8 @@ impl Backend for Sqlite {
     fn maybe_changed_elsewhere(&mut self) -> Result<bool, StoreError> {
         let now: i64 = self
             .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
             .map_err(err)?;
         Ok(self.data_version.replace(now) != Some(now))
     }
