@@ -348,9 +348,41 @@ fn a_write_through_any_process_reaches_the_next_decision_on_every_node(db: &Test
     }
 }
 
-/// Writes through node a, node b and the CLI, decisions on both nodes,
-/// in a random order: every decision equals what a model of the consent
-/// history says.
+/// What a subject's decisions depend on, as the model keeps it.
+#[derive(Clone, Copy, Debug, Default)]
+struct Model {
+    given: bool,
+    /// The open restriction's number.
+    restricted: Option<i64>,
+    objected: bool,
+    contract: bool,
+    /// The next contract's number.
+    contracts: u32,
+}
+
+impl Model {
+    fn marketing(&self) -> &'static str {
+        match (self.restricted, self.objected, self.given) {
+            (Some(_), _, _) => "restricted",
+            (None, true, _) => "direct-marketing-objection",
+            (None, false, true) => "consent-given",
+            (None, false, false) => "consent-withdrawn",
+        }
+    }
+
+    fn provision(&self) -> &'static str {
+        match (self.restricted, self.contract) {
+            (Some(_), _) => "restricted",
+            (None, true) => "contract-active",
+            (None, false) => "contract-ended",
+        }
+    }
+}
+
+/// Writes of every kind through node a, node b and the CLI (consents,
+/// objections, restrictions placed and lifted, contracts ended and begun),
+/// decisions on both nodes, in a random order: every decision equals what
+/// a model of the subject says.
 fn interleaved_writes_and_decisions_over_three_processes_match_a_model(db: &TestDb) {
     let l = Ledger::new();
     let subjects = ["c-1", "c-2", "c-3"];
@@ -358,9 +390,16 @@ fn interleaved_writes_and_decisions_over_three_processes_match_a_model(db: &Test
         customer(&l, db, s);
     }
     let marketing = token(&l, db, "marketing");
+    let support = token(&l, db, "support");
+    let dpo = token(&l, db, "dpo");
     let a = Server::start(&l, db);
     let b = Server::start(&l, db);
-    let mut given = [true; 3];
+    let mut model = [Model {
+        given: true,
+        contract: true,
+        contracts: 2,
+        ..Model::default()
+    }; 3];
     let mut rng = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(11, |d| u64::from(d.subsec_nanos()) | 1);
@@ -371,14 +410,22 @@ fn interleaved_writes_and_decisions_over_three_processes_match_a_model(db: &Test
         rng % n
     };
     let seed = next(u64::MAX);
-    for step in 0..60 {
+    for step in 0..80 {
         let i = usize::try_from(next(3)).unwrap();
         let s = subjects[i];
-        match next(5) {
-            // A write through one of the three processes.
-            w @ 0..=2 => {
+        let m = &mut model[i];
+        // Through which process: node a, node b or the CLI.
+        let via = next(3);
+        let node = if via == 0 { &a } else { &b };
+        let posted = |path: &str, token: &str, body: &str| -> serde_json::Value {
+            let r = node.post_json(&format!("/v1/subjects/{s}/{path}"), Some(token), body);
+            assert_eq!(r.status, 201, "{path}: {}", r.body);
+            r.json()
+        };
+        match next(10) {
+            0..=2 => {
                 let give = next(2) == 0;
-                if w == 2 {
+                if via == 2 {
                     let verb = if give { "give" } else { "withdraw" };
                     ok(
                         &l,
@@ -395,29 +442,106 @@ fn interleaved_writes_and_decisions_over_three_processes_match_a_model(db: &Test
                         ],
                     );
                 } else {
-                    let node = if w == 0 { &a } else { &b };
-                    let r = node.post_json(
-                        &format!("/v1/subjects/{s}/consents"),
-                        Some(&marketing),
+                    posted(
+                        "consents",
+                        &marketing,
                         &format!(r#"{{"purpose":"marketing","given":{give},"channel":"web"}}"#),
                     );
-                    assert_eq!(r.status, 201, "{}", r.body);
                 }
-                given[i] = give;
+                m.given = give;
             }
-            // A decision on one of the nodes.
-            d => {
-                let node = if d == 3 { &a } else { &b };
-                let expected = if given[i] {
-                    "consent-given"
+            3 => match m.restricted {
+                None => {
+                    let id = if via == 2 {
+                        let v: serde_json::Value = serde_json::from_str(&ok(
+                            &l,
+                            db,
+                            &[
+                                "restrict",
+                                "start",
+                                "--subject",
+                                s,
+                                "--ground",
+                                "accuracy-contested",
+                                "--json",
+                            ],
+                        ))
+                        .unwrap();
+                        v["restriction"].as_i64().unwrap()
+                    } else {
+                        posted("restrictions", &dpo, r#"{"ground":"accuracy-contested"}"#)["restriction"]
+                            .as_i64()
+                            .unwrap()
+                    };
+                    m.restricted = Some(id);
+                }
+                Some(id) => {
+                    if via == 2 {
+                        ok(
+                            &l,
+                            db,
+                            &["restrict", "lift", "--subject", s, "--id", &id.to_string()],
+                        );
+                    } else {
+                        let r = node.post_json(
+                            &format!("/v1/subjects/{s}/restrictions/{id}/lift"),
+                            Some(&dpo),
+                            "{}",
+                        );
+                        assert!(r.status < 300, "lift: {}", r.body);
+                    }
+                    m.restricted = None;
+                }
+            },
+            4 => {
+                // Contracts end and begin again, by the CLI.
+                let (kind, reference) = if m.contract {
+                    ("contract-end", format!("K-{}", m.contracts - 1))
                 } else {
-                    "consent-withdrawn"
+                    m.contracts += 1;
+                    ("contract-start", format!("K-{}", m.contracts - 1))
                 };
+                ok(
+                    &l,
+                    db,
+                    &[
+                        "event",
+                        "add",
+                        "--subject",
+                        s,
+                        "--kind",
+                        kind,
+                        "--ref",
+                        &reference,
+                    ],
+                );
+                m.contract = !m.contract;
+            }
+            5 if step > 60 && !m.objected => {
+                // An objection to direct marketing, late: it lasts.
+                if via == 2 {
+                    ok(
+                        &l,
+                        db,
+                        &["object", "--subject", s, "--purpose", "marketing"],
+                    );
+                } else {
+                    posted("objections", &marketing, r#"{"purpose":"marketing"}"#);
+                }
+                m.objected = true;
+            }
+            _ => {
+                let (node, name) = if next(2) == 0 { (&a, "a") } else { (&b, "b") };
+                let context = format!("step {step} (seed {seed}): {s} on node {name}, model {m:?}");
                 assert_eq!(
                     rule(node, &marketing, s, "marketing", "traffic"),
-                    expected,
-                    "step {step} (seed {seed}): {s} on node {}",
-                    if d == 3 { "a" } else { "b" }
+                    m.marketing(),
+                    "{context}"
+                );
+                assert_eq!(
+                    rule(node, &support, s, "service-provision", "customer"),
+                    m.provision(),
+                    "{context}"
                 );
             }
         }
