@@ -139,8 +139,81 @@ impl App {
         if self.follower.is_cheap() {
             return Ok(self.follower.fresh()?);
         }
-        let app = Arc::clone(self);
-        blocking(move || Ok(app.follower.fresh()?)).await
+        // A check that starts after this call is needed: the next one to
+        // start. Callers wait for it without holding a thread, and share
+        // it; one check runs at a time, on a blocking thread.
+        let need = self.feed.lock().started + 1;
+        let mut done = self.feed_done.subscribe();
+        loop {
+            let (finished, succeeded) = *done.borrow_and_update();
+            if finished >= need {
+                return if succeeded >= need {
+                    Ok(())
+                } else {
+                    Err(Problem::unavailable(
+                        "the ledger's change feed cannot be read just now; try again shortly",
+                    ))
+                };
+            }
+            let start = {
+                let mut feed = self.feed.lock();
+                let start = !feed.running && feed.started < need;
+                if start {
+                    feed.started = need;
+                    feed.running = true;
+                }
+                start
+            };
+            if start {
+                // If this call is dropped mid-check (the client went away),
+                // the guard frees the gate so that a waiter starts another.
+                let guard = CheckGuard {
+                    app: self,
+                    ended: false,
+                };
+                let app = Arc::clone(self);
+                let outcome = blocking(move || Ok(app.follower.catch_up()?)).await;
+                guard.end(need, outcome.is_ok());
+                return outcome;
+            }
+            if done.changed().await.is_err() {
+                return Err(Problem::internal("the change feed's gate is gone"));
+            }
+        }
+    }
+}
+
+/// Frees the change feed's gate when the check it started ends, or when
+/// the call that started it is dropped first.
+struct CheckGuard<'a> {
+    app: &'a Arc<App>,
+    ended: bool,
+}
+
+impl CheckGuard<'_> {
+    fn end(mut self, number: u64, ok: bool) {
+        self.ended = true;
+        self.app.feed.lock().running = false;
+        self.app.feed_done.send_modify(|(finished, succeeded)| {
+            *finished = (*finished).max(number);
+            if ok {
+                *succeeded = (*succeeded).max(number);
+            }
+        });
+    }
+}
+
+impl Drop for CheckGuard<'_> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let mut feed = self.app.feed.lock();
+            feed.running = false;
+            // Not counted as done: the waiters look again and one of them
+            // starts the check anew.
+            feed.started = feed.started.saturating_sub(1);
+            drop(feed);
+            self.app.feed_done.send_modify(|_| {});
+        }
     }
 }
 

@@ -49,6 +49,10 @@ pub struct App {
     decider: Decider,
     /// Keeps the decider's cache current with other processes' writes.
     follower: Follower,
+    /// Checks of the change feed, numbered as they start (PostgreSQL).
+    feed: FeedGate,
+    /// The last check that ended, and the last that succeeded.
+    feed_done: tokio::sync::watch::Sender<(u64, u64)>,
     ledgers: pool::Pool,
     tz: TimeZone,
     /// The rendered notice, by language: (html, json).
@@ -68,6 +72,26 @@ pub struct App {
     allow_invalid_safeguards: bool,
     /// Tokens seen in force lately: SHA-256 → (role, when checked).
     tokens: std::sync::Mutex<std::collections::HashMap<String, (String, std::time::Instant)>>,
+}
+
+/// Where the checks of the change feed stand.
+#[derive(Debug, Default)]
+pub(crate) struct FeedGate {
+    state: std::sync::Mutex<FeedState>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct FeedState {
+    pub(crate) started: u64,
+    pub(crate) running: bool,
+}
+
+impl FeedGate {
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, FeedState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl App {
@@ -96,6 +120,8 @@ impl App {
             policy,
             decider,
             follower,
+            feed: FeedGate::default(),
+            feed_done: tokio::sync::watch::Sender::new((0, 0)),
             ledgers,
             tz,
             notice,

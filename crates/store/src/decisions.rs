@@ -272,10 +272,7 @@ impl Follower {
             // SQLite: a look at `data_version` costs less than waiting for
             // another caller's check; each caller makes its own, one at a
             // time on the follower's connection.
-            return self.check().map_err(|e| match e {
-                StoreError::Unavailable(_) | StoreError::Connect { .. } => e,
-                other => StoreError::Unavailable(other.to_string()),
-            });
+            return self.catch_up();
         }
         let mut gate = self.gate.lock().unwrap_or_else(PoisonError::into_inner);
         // A check that starts after this call: the next one to start.
@@ -323,6 +320,16 @@ impl Follower {
         Ok(())
     }
 
+    /// One check, not shared with anyone: reads what changed after the
+    /// cache's head and drops it. A caller that coalesces checks itself
+    /// (an async server) calls this; others call [`Follower::fresh`].
+    pub fn catch_up(&self) -> Result<(), StoreError> {
+        self.check().map_err(|e| match e {
+            StoreError::Unavailable(_) | StoreError::Connect { .. } => e,
+            other => StoreError::Unavailable(other.to_string()),
+        })
+    }
+
     /// Reads what changed after the cache's head and drops it.
     fn check(&self) -> Result<(), StoreError> {
         let mut conn = self.conn.lock().unwrap_or_else(PoisonError::into_inner);
@@ -333,7 +340,11 @@ impl Follower {
             return Ok(());
         };
         let outcome = (|| {
-            if ledger.maybe_changed_elsewhere()? {
+            // Nothing committed elsewhere (SQLite knows without I/O), or
+            // the head where the cache has it (one round trip): nothing new.
+            let unmoved = !ledger.maybe_changed_elsewhere()?
+                || (!self.cheap && ledger.audit_head_now()? == self.cache.head());
+            if !unmoved {
                 let read = ledger.changes_since(self.cache.head())?;
                 if read.lost {
                     self.cache.clear();

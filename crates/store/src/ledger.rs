@@ -292,6 +292,13 @@ impl Ledger {
         Ok(removed)
     }
 
+    /// The audit chain's head as committed now, by the cheapest look the
+    /// backend has.
+    pub fn audit_head_now(&mut self) -> Result<i64, StoreError> {
+        let outcome = self.backend.audit_head_now();
+        self.note(outcome)
+    }
+
     /// Whether another connection may have committed since the last call;
     /// see [`crate::sql::Backend::maybe_changed_elsewhere`].
     pub fn maybe_changed_elsewhere(&mut self) -> Result<bool, StoreError> {
