@@ -525,6 +525,42 @@ fn an_access_report_lists_everything_of_the_subject_and_nothing_of_anyone_else(d
         "{}",
         stderr(&again)
     );
+    // Portability carries only what she provided (Art. 20(1)): not the
+    // address from Postens Adressregister, which is left out with why.
+    let moving = opened(&l, db, "c-1", "portability", "2026-11-05");
+    let carried: serde_json::Value = serde_json::from_str(&ok(
+        &l,
+        db,
+        &[
+            "request",
+            "answer",
+            &moving,
+            "--format",
+            "json",
+            "--at",
+            "2026-11-06",
+        ],
+    ))
+    .unwrap();
+    let kinds: BTreeSet<&str> = carried["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        !kinds.contains("address") && kinds.contains("contact"),
+        "{carried}"
+    );
+    assert!(
+        carried["left_out"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["record"] == anna[1]
+                && l["reason"]["en"].as_str().unwrap().contains("not from you")),
+        "{carried}"
+    );
     assert!(ok(&l, db, &["audit", "verify"]).contains("intact"));
 }
 
