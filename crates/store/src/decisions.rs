@@ -308,16 +308,27 @@ impl Follower {
 
     /// Every [`REPORT_EVERY`]: says how far it has read, and prunes what
     /// every reader heard from lately has read.
-    fn report(&self, ledger: &mut Ledger) -> Result<(), StoreError> {
+    ///
+    /// It writes, so it runs on a thread and a connection of its own: a
+    /// decision never waits for a prune. A report that fails is tried
+    /// again next time; meanwhile the feed is only kept longer.
+    fn report(&self) {
         let mut reported = self.reported.lock().unwrap_or_else(PoisonError::into_inner);
         if reported.elapsed() < REPORT_EVERY {
-            return Ok(());
+            return;
         }
         *reported = std::time::Instant::now();
-        let now = jiff::Timestamp::now();
-        ledger.report_reader(&self.reader, self.cache.head(), now)?;
-        ledger.prune_feed(now - READER_GONE_AFTER)?;
-        Ok(())
+        let (url, reader, seen) = (self.url.clone(), self.reader.clone(), self.cache.head());
+        let spawned = std::thread::Builder::new()
+            .name("feed-report".into())
+            .spawn(move || {
+                let now = jiff::Timestamp::now();
+                let _ = Ledger::open(&url).and_then(|mut ledger| {
+                    ledger.report_reader(&reader, seen, now)?;
+                    ledger.prune_feed(now - READER_GONE_AFTER)
+                });
+            });
+        drop(spawned);
     }
 
     /// One check, not shared with anyone: reads what changed after the
@@ -351,7 +362,8 @@ impl Follower {
                 }
                 self.cache.follow(read.head, &read.subjects);
             }
-            self.report(ledger)
+            self.report();
+            Ok(())
         })();
         if outcome.is_err() {
             // A connection that failed may be broken: the next check opens
