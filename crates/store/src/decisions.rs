@@ -217,12 +217,15 @@ pub struct Follower {
     cheap: bool,
     /// Its name in `feed_readers`.
     reader: String,
-    /// When it last said how far it has read.
-    reported: Mutex<std::time::Instant>,
+    /// When it started, and how long after that it is next to say how far
+    /// it has read (ms): an atomic, so a check that finds it not due
+    /// takes no lock.
+    started: std::time::Instant,
+    report_due_ms: std::sync::atomic::AtomicU64,
 }
 
-/// How often a follower says how far it has read (and prunes the feed).
-const REPORT_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often a follower says how far it has read (and prunes the feed), ms.
+const REPORT_EVERY_MS: u64 = 30_000;
 
 /// Readers not heard from for this long are taken to have stopped.
 const READER_GONE_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(600);
@@ -256,7 +259,8 @@ impl Follower {
             done: std::sync::Condvar::new(),
             cheap,
             reader,
-            reported: Mutex::new(std::time::Instant::now()),
+            started: std::time::Instant::now(),
+            report_due_ms: std::sync::atomic::AtomicU64::new(REPORT_EVERY_MS),
         })
     }
 
@@ -313,11 +317,17 @@ impl Follower {
     /// decision never waits for a prune. A report that fails is tried
     /// again next time; meanwhile the feed is only kept longer.
     fn report(&self) {
-        let mut reported = self.reported.lock().unwrap_or_else(PoisonError::into_inner);
-        if reported.elapsed() < REPORT_EVERY {
+        use std::sync::atomic::Ordering::Relaxed;
+        let now_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let due = self.report_due_ms.load(Relaxed);
+        if now_ms < due
+            || self
+                .report_due_ms
+                .compare_exchange(due, now_ms.saturating_add(REPORT_EVERY_MS), Relaxed, Relaxed)
+                .is_err()
+        {
             return;
         }
-        *reported = std::time::Instant::now();
         let (url, reader, seen) = (self.url.clone(), self.reader.clone(), self.cache.head());
         let spawned = std::thread::Builder::new()
             .name("feed-report".into())
