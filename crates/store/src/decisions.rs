@@ -323,7 +323,12 @@ impl Follower {
         if now_ms < due
             || self
                 .report_due_ms
-                .compare_exchange(due, now_ms.saturating_add(REPORT_EVERY_MS), Relaxed, Relaxed)
+                .compare_exchange(
+                    due,
+                    now_ms.saturating_add(REPORT_EVERY_MS),
+                    Relaxed,
+                    Relaxed,
+                )
                 .is_err()
         {
             return;
