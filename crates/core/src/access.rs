@@ -183,6 +183,15 @@ fn when(t: Timestamp, tz: &TimeZone) -> String {
         .to_string()
 }
 
+/// "the United States: the EU-US Data Privacy Framework; …".
+fn transfers_text(transfers: &[TransferEntry], lang: Lang) -> String {
+    transfers
+        .iter()
+        .map(|t| format!("{}: {}", t.country_name.get(lang), t.safeguard.get(lang)))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 fn heading(id: &str, s: &str) -> Block {
     Block::Heading {
         level: 2,
@@ -409,17 +418,7 @@ impl AccessReport {
                         let transfers = if d.transfers.is_empty() {
                             pick("inom EU/EES", "within the EU/EEA").to_owned()
                         } else {
-                            d.transfers
-                                .iter()
-                                .map(|t| {
-                                    format!(
-                                        "{}: {}",
-                                        t.country_name.get(lang),
-                                        t.safeguard.get(lang)
-                                    )
-                                })
-                                .collect::<Vec<_>>()
-                                .join("; ")
+                            transfers_text(&d.transfers, lang)
                         };
                         vec![
                             day(d.at, tz),
@@ -443,20 +442,13 @@ impl AccessReport {
                     .map(|p| {
                         let categories: Vec<&str> =
                             p.categories.iter().map(|c| c.get(lang)).collect();
-                        let transfers: Vec<String> = p
-                            .transfers
-                            .iter()
-                            .map(|t| {
-                                format!("{}: {}", t.country_name.get(lang), t.safeguard.get(lang))
-                            })
-                            .collect();
-                        let transfers = if transfers.is_empty() {
+                        let transfers = if p.transfers.is_empty() {
                             String::new()
                         } else {
                             format!(
                                 "; {} {}",
                                 pick("överföring till", "transfer to"),
-                                transfers.join("; ")
+                                transfers_text(&p.transfers, lang)
                             )
                         };
                         vec![text(format!(

@@ -84,17 +84,7 @@ pub fn unpublishable(policy: &Policy, at: Date) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (id, r) in &policy.recipients {
         for t in r.transfers.iter().filter(|t| t.is_current()) {
-            out.extend(
-                judge_transfer(id.as_str(), r, t, at)
-                    .into_iter()
-                    .filter(|d| {
-                        matches!(
-                            d.code,
-                            "invalid-transfer-mechanism" | "no-adequacy-decision"
-                        )
-                    })
-                    .map(Diagnostic::into_error),
-            );
+            out.extend(invalid_safeguard(id.as_str(), r, t, at).map(Diagnostic::into_error));
         }
     }
     out
@@ -103,7 +93,20 @@ pub fn unpublishable(policy: &Policy, at: Date) -> Vec<Diagnostic> {
 /// Whether `transfer`, stated for the recipient `recipient`, is one that
 /// [`unpublishable`] refuses on `at`.
 pub fn states_invalid_safeguard(recipient: &Recipient, transfer: &Transfer, at: Date) -> bool {
-    judge_transfer("", recipient, transfer, at).iter().any(|d| {
+    invalid_safeguard("", recipient, transfer, at)
+        .next()
+        .is_some()
+}
+
+/// The findings on a transfer that say its safeguard is not valid on `at`
+/// (not those that only ask for more, like an unconfirmed scope).
+fn invalid_safeguard(
+    id: &str,
+    r: &Recipient,
+    t: &Transfer,
+    at: Date,
+) -> impl Iterator<Item = Diagnostic> {
+    judge_transfer(id, r, t, at).into_iter().filter(|d| {
         matches!(
             d.code,
             "invalid-transfer-mechanism" | "no-adequacy-decision"

@@ -286,20 +286,7 @@ impl<'p> Retention<'p> {
                 let verb = d.action.verb(lang);
                 let why = match &d.why {
                     DueWhy::After { period, anchor, .. } => {
-                        let (what, on) = match anchor {
-                            AnchorFact::Collection { on } => {
-                                (lang.pick("insamlingen", "collection").to_owned(), on)
-                            }
-                            AnchorFact::Event { event: e, on } => (event(e), on),
-                        };
-                        match period {
-                            Some(p) => format!(
-                                "{} {} {what} ({on})",
-                                p.describe(lang),
-                                lang.pick("efter", "after")
-                            ),
-                            None => format!("{} {what} ({on})", lang.pick("vid", "at")),
-                        }
+                        after_anchor(*period, anchor, event, lang)
                     }
                     DueWhy::Statutory {
                         law, kept_through, ..
@@ -570,20 +557,7 @@ impl Due<'_> {
                 anchor,
                 otherwise,
             } => {
-                let (what, on) = match anchor {
-                    AnchorFact::Collection { on } => {
-                        (lang.pick("insamlingen", "collection").to_owned(), on)
-                    }
-                    AnchorFact::Event { event, on } => (format!("`{event}`"), on),
-                };
-                let when = match period {
-                    Some(p) => format!(
-                        "{} {} {what} ({on})",
-                        p.describe(lang),
-                        lang.pick("efter", "after")
-                    ),
-                    None => format!("{} {what} ({on})", lang.pick("vid", "at")),
-                };
+                let when = after_anchor(*period, anchor, |e| format!("`{e}`"), lang);
                 let because = otherwise
                     .map(|e| match lang {
                         Lang::Sv => format!(", eftersom `{e}` inte har inträffat"),
@@ -1095,6 +1069,28 @@ impl<'p> Schedule<'p> {
     }
 }
 
+/// "24 months after collection (2024-01-10)": a deadline's period and
+/// anchor, the anchor's event named by `event`.
+fn after_anchor(
+    period: Option<Period>,
+    anchor: &AnchorFact<'_>,
+    event: impl Fn(&str) -> String,
+    lang: Lang,
+) -> String {
+    let (what, on) = match anchor {
+        AnchorFact::Collection { on } => (lang.pick("insamlingen", "collection").to_owned(), on),
+        AnchorFact::Event { event: e, on } => (event(e), on),
+    };
+    match period {
+        Some(p) => format!(
+            "{} {} {what} ({on})",
+            p.describe(lang),
+            lang.pick("efter", "after")
+        ),
+        None => format!("{} {what} ({on})", lang.pick("vid", "at")),
+    }
+}
+
 /// A state's name in `lang`, as the policy spells it (its id if unknown).
 fn state_name(policy: &Policy, id: &str, lang: Lang) -> String {
     policy
@@ -1178,14 +1174,13 @@ fn open_since(
             }
         })
         .collect();
-    let mut references: Vec<&str> = events.iter().map(|(r, _, _)| *r).collect();
-    references.sort_unstable();
-    references.dedup();
+    // One reference at a time, so that a lapse counts from that
+    // reference's own renewals.
+    events.sort_by_key(|(r, _, _)| *r);
     let mut open: Vec<Timestamp> = Vec::new();
-    for r in references {
-        let mut own: Vec<(&str, Timestamp, bool)> =
-            events.iter().filter(|(x, _, _)| *x == r).copied().collect();
-        for (from, _) in crate::decide::intervals(&mut own)
+    for own in events.chunk_by_mut(|a, b| a.0 == b.0) {
+        let r = own.first().map_or("", |(r, _, _)| *r);
+        for (from, _) in crate::decide::intervals(own)
             .into_iter()
             .filter(|(_, until)| until.is_none())
         {
@@ -1211,6 +1206,5 @@ fn open_since(
             open.push(from);
         }
     }
-    events.clear();
     open.into_iter().min()
 }

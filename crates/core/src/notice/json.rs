@@ -133,7 +133,7 @@ pub fn json(policy: &Policy, lang: Lang) -> Value {
         })),
         "website": {
             "ipMasking": policy.website.ip_masking,
-            "pseudonymised": policy.cookies.iter().any(|c| !c.strictly_necessary),
+            "pseudonymised": policy.tells_visitors_apart(),
             "suppressBelow": policy.website.suppress_below,
         },
         "cookies": policy.cookies.iter().map(|c| json!({

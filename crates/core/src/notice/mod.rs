@@ -429,12 +429,6 @@ impl Builder<'_> {
         }
     }
 
-    /// Whether the website sets a cookie that tells visitors apart: then
-    /// what it records of visits is personal data, however masked.
-    fn visitors_told_apart(&self) -> bool {
-        self.policy.cookies.iter().any(|c| !c.strictly_necessary)
-    }
-
     fn rule_sentence(&self, rule: &RetentionRule) -> String {
         let lang = self.lang;
         let subject = if rule.kinds.is_empty() {
@@ -489,7 +483,7 @@ impl Builder<'_> {
             // A page view keeps the visitor's cookie id (hashed): it is
             // pseudonymised, never anonymous (recital 26, C-582/14 Breyer).
             let told_apart = rule.kinds.iter().any(|k| k.as_str() == crate::visit::KIND)
-                && self.visitors_told_apart();
+                && self.policy.tells_visitors_apart();
             parts.push(match (lang, told_apart) {
                 (Lang::Sv, false) => format!("anonymiseras {}", self.deadline(a)),
                 (Lang::En, false) => format!("{be} anonymised {}", self.deadline(a)),
@@ -728,7 +722,7 @@ impl Builder<'_> {
                 "IP addresses are masked before anything is stored: the last part of an IPv4 address and the last 80 bits of an IPv6 address are zeroed.",
             ).to_owned());
         }
-        if self.visitors_told_apart() {
+        if self.policy.tells_visitors_apart() {
             visits.push(self.t(
                 "Eftersom en cookie skiljer besökare åt är uppgifterna om besök ändå personuppgifter: de är pseudonymiserade, inte anonyma.",
                 "Because a cookie tells visitors apart, the data about visits is still personal data: it is pseudonymised, not anonymous.",

@@ -776,6 +776,13 @@ impl Policy {
         self.states.iter().find(|(_, s)| s.contract)
     }
 
+    /// Whether the website sets a cookie that tells visitors apart (one
+    /// that is not strictly necessary): then what it records of visits is
+    /// personal data, however masked (recital 26, C-582/14 Breyer).
+    pub fn tells_visitors_apart(&self) -> bool {
+        self.cookies.iter().any(|c| !c.strictly_necessary)
+    }
+
     /// The purposes any part of which rests on consent.
     pub fn consent_purposes(&self) -> impl Iterator<Item = (&PurposeId, &Purpose)> {
         self.purposes
