@@ -33,6 +33,12 @@ pub(crate) fn controller_ref(policy: &Policy) -> ControllerRef {
     }
 }
 
+/// A policy element's name, or its id where the policy no longer has it
+/// (a record of a kind since removed).
+pub(crate) fn name_or_id(name: Option<&Text>, id: &str) -> Text {
+    name.cloned().unwrap_or_else(|| Text::new(id, id))
+}
+
 pub(crate) fn both(f: impl Fn(Lang) -> String) -> Text {
     Text::new(f(Lang::Sv), f(Lang::En))
 }
@@ -121,13 +127,13 @@ pub fn report(
                 basis_name: both(|l| basis.name(l).to_owned()),
             })
             .collect();
+        let source = policy.sources.get(r.source.as_str());
+        let source_name = name_or_id(source.map(|s| &s.name), &r.source);
         // Art. 20(1): only what the subject provided (as they gave it or
         // by using the service), never what came from a register or a
         // credit bureau.
-        let source_def = policy.sources.get(r.source.as_str());
-        if portability && source_def.is_some_and(|s| !s.from_subject) {
-            let from =
-                source_def.map_or_else(|| Text::new(&r.source, &r.source), |s| s.name.clone());
+        if portability && source.is_some_and(|s| !s.from_subject) {
+            let from = &source_name;
             left_out.push(LeftOut {
                 record: r.id,
                 category: r.category.clone(),
@@ -168,8 +174,6 @@ pub fn report(
             });
             continue;
         }
-        let kind_def = policy.kinds.get(r.kind.as_str());
-        let source = policy.sources.get(r.source.as_str());
         let state = RecordState::parse(&r.state).unwrap_or(RecordState::Active);
         let judged = schedule.due(
             &RecordFacts {
@@ -207,15 +211,15 @@ pub fn report(
         records.push(ReportRecord {
             record: r.id,
             category: r.category.clone(),
-            category_name: policy
-                .categories
-                .get(r.category.as_str())
-                .map_or_else(|| Text::new(&r.category, &r.category), |c| c.name.clone()),
+            category_name: name_or_id(
+                policy.categories.get(r.category.as_str()).map(|c| &c.name),
+                &r.category,
+            ),
             kind: r.kind.clone(),
-            kind_name: kind_def.map_or_else(|| Text::new(&r.kind, &r.kind), |k| k.name.clone()),
+            kind_name: name_or_id(policy.kinds.get(r.kind.as_str()).map(|k| &k.name), &r.kind),
             collected_at: r.collected_at,
             source: r.source.clone(),
-            source_name: source.map_or_else(|| Text::new(&r.source, &r.source), |s| s.name.clone()),
+            source_name,
             register: r
                 .register
                 .clone()
@@ -229,10 +233,10 @@ pub fn report(
         .iter()
         .map(|c| ConsentEntry {
             purpose: c.purpose.clone(),
-            name: policy
-                .purposes
-                .get(c.purpose.as_str())
-                .map_or_else(|| Text::new(&c.purpose, &c.purpose), |p| p.name.clone()),
+            name: name_or_id(
+                policy.purposes.get(c.purpose.as_str()).map(|p| &p.name),
+                &c.purpose,
+            ),
             given: c.given,
             channel: c.channel.clone(),
             notice_version: c.notice_version.clone(),
@@ -246,8 +250,7 @@ pub fn report(
             let recipient = policy.recipients.get(d.recipient.as_str());
             DisclosureEntry {
                 recipient: d.recipient.clone(),
-                name: recipient
-                    .map_or_else(|| Text::new(&d.recipient, &d.recipient), |r| r.name.clone()),
+                name: name_or_id(recipient.map(|r| &r.name), &d.recipient),
                 recipient_type: recipient.map_or_else(String::new, |r| {
                     serde_json::to_value(r.kind)
                         .ok()
@@ -373,10 +376,10 @@ pub fn report(
             .iter()
             .map(|o| ObjectionEntry {
                 purpose: o.purpose.clone(),
-                name: policy
-                    .purposes
-                    .get(o.purpose.as_str())
-                    .map_or_else(|| Text::new(&o.purpose, &o.purpose), |p| p.name.clone()),
+                name: name_or_id(
+                    policy.purposes.get(o.purpose.as_str()).map(|p| &p.name),
+                    &o.purpose,
+                ),
                 absolute: o.absolute,
                 at: o.at,
             })

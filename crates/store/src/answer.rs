@@ -351,16 +351,10 @@ fn erasure_letter(
     restricted: bool,
     recipients: &[String],
 ) -> ErasureAnswer {
-    use crate::access::both;
+    use crate::access::{both, name_or_id};
     let name = |category: &str, kind: &str| {
-        let category = policy.categories.get(category).map_or_else(
-            || tillit_core::Text::new(category, category),
-            |c| c.name.clone(),
-        );
-        let kind = policy
-            .kinds
-            .get(kind)
-            .map_or_else(|| tillit_core::Text::new(kind, kind), |k| k.name.clone());
+        let category = name_or_id(policy.categories.get(category).map(|c| &c.name), category);
+        let kind = name_or_id(policy.kinds.get(kind).map(|k| &k.name), kind);
         both(|l| format!("{} – {}", category.get(l), kind.get(l)))
     };
     ErasureAnswer {
@@ -394,12 +388,7 @@ fn erasure_letter(
         restricted,
         recipients: recipients
             .iter()
-            .map(|r| {
-                policy
-                    .recipients
-                    .get(r.as_str())
-                    .map_or_else(|| tillit_core::Text::new(r, r), |x| x.name.clone())
-            })
+            .map(|r| name_or_id(policy.recipients.get(r.as_str()).map(|x| &x.name), r))
             .collect(),
     }
 }

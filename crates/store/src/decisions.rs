@@ -11,9 +11,10 @@
 //! through the change feed (`subject_changes`: which subjects each write
 //! changed, numbered by the audit chain's head after it, in commit order):
 //! a [`Follower`] reads what changed after the head the cache has seen and
-//! drops those subjects. A decision asks the follower first; requests that
-//! arrive together share one check, and on SQLite a check that finds
-//! `PRAGMA data_version` unmoved reads nothing.
+//! drops those subjects. A decision asks the follower first; on SQLite a
+//! check that finds `PRAGMA data_version` unmoved reads nothing, and the
+//! server shares one check among requests that arrive together on
+//! PostgreSQL.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -202,17 +203,16 @@ impl StateCache {
 /// processes, on a connection of its own.
 ///
 /// **Invariant:** once [`Follower::fresh`] returns, the cache holds no
-/// state older than any write committed before `fresh` was called. Calls
-/// that arrive while a check runs wait for the next one, which starts
-/// after them; all of them share it.
+/// state older than any write committed before `fresh` was called. Each
+/// call makes its own check; a caller with many concurrent requests (the
+/// server, on PostgreSQL) shares one check among those that arrive while
+/// one runs.
 #[derive(Debug)]
 pub struct Follower {
     cache: Arc<StateCache>,
     url: String,
     /// Its connection; dropped on an error, opened again on the next check.
     conn: Mutex<Option<Ledger>>,
-    gate: Mutex<Gate>,
-    done: std::sync::Condvar,
     /// SQLite: a check that finds nothing committed elsewhere costs no I/O.
     cheap: bool,
     /// Its name in `feed_readers`.
@@ -230,23 +230,13 @@ const REPORT_EVERY_MS: u64 = 30_000;
 /// Readers not heard from for this long are taken to have stopped.
 const READER_GONE_AFTER: jiff::SignedDuration = jiff::SignedDuration::from_secs(600);
 
-#[derive(Debug, Default)]
-struct Gate {
-    /// Checks numbered as they start.
-    started: u64,
-    /// The last check that ended, and the last that succeeded.
-    finished: u64,
-    succeeded: u64,
-    running: bool,
-}
-
 impl Follower {
     /// A follower of the ledger at `url` for `cache`, which must be empty
     /// or current now: it starts at the feed's head as it stands.
     pub fn new(url: &str, cache: Arc<StateCache>) -> Result<Follower, StoreError> {
         let mut ledger = Ledger::open(url)?;
         let cheap = ledger.backend() == "sqlite";
-        let head = ledger.changes_since(i64::MAX)?.head;
+        let head = ledger.audit_head_now()?;
         ledger.maybe_changed_elsewhere()?;
         cache.follow(head, &[]);
         let reader = format!("reader-{}", crate::ledger::pseudonym()?);
@@ -255,8 +245,6 @@ impl Follower {
             cache,
             url: url.to_owned(),
             conn: Mutex::new(Some(ledger)),
-            gate: Mutex::new(Gate::default()),
-            done: std::sync::Condvar::new(),
             cheap,
             reader,
             started: std::time::Instant::now(),
@@ -270,47 +258,17 @@ impl Follower {
     }
 
     /// Returns once the cache reflects every write committed before this
-    /// call, by any process.
+    /// call, by any process: one check that starts now, which reads what
+    /// changed after the cache's head and drops it. A failure is
+    /// [`StoreError::Unavailable`].
     pub fn fresh(&self) -> Result<(), StoreError> {
-        if self.cheap {
-            // SQLite: a look at `data_version` costs less than waiting for
-            // another caller's check; each caller makes its own, one at a
-            // time on the follower's connection.
-            return self.catch_up();
-        }
-        let mut gate = self.gate.lock().unwrap_or_else(PoisonError::into_inner);
-        // A check that starts after this call: the next one to start.
-        let need = gate.started + 1;
-        loop {
-            if gate.finished >= need {
-                return if gate.succeeded >= need {
-                    Ok(())
-                } else {
-                    Err(StoreError::Unavailable(
-                        "cannot read the ledger's change feed to see other processes' writes"
-                            .into(),
-                    ))
-                };
-            }
-            if !gate.running && gate.started < need {
-                gate.started = need;
-                gate.running = true;
-                drop(gate);
-                let outcome = self.check();
-                gate = self.gate.lock().unwrap_or_else(PoisonError::into_inner);
-                gate.running = false;
-                gate.finished = need;
-                if outcome.is_ok() {
-                    gate.succeeded = need;
-                }
-                self.done.notify_all();
-                return outcome;
-            }
-            gate = self.done.wait(gate).unwrap_or_else(PoisonError::into_inner);
-        }
+        self.check().map_err(|e| match e {
+            StoreError::Unavailable(_) | StoreError::Connect { .. } => e,
+            other => StoreError::Unavailable(other.to_string()),
+        })
     }
 
-    /// Every [`REPORT_EVERY`]: says how far it has read, and prunes what
+    /// Every [`REPORT_EVERY_MS`]: says how far it has read, and prunes what
     /// every reader heard from lately has read.
     ///
     /// It writes, so it runs on a thread and a connection of its own: a
@@ -344,16 +302,6 @@ impl Follower {
                 });
             });
         drop(spawned);
-    }
-
-    /// One check, not shared with anyone: reads what changed after the
-    /// cache's head and drops it. A caller that coalesces checks itself
-    /// (an async server) calls this; others call [`Follower::fresh`].
-    pub fn catch_up(&self) -> Result<(), StoreError> {
-        self.check().map_err(|e| match e {
-            StoreError::Unavailable(_) | StoreError::Connect { .. } => e,
-            other => StoreError::Unavailable(other.to_string()),
-        })
     }
 
     /// Reads what changed after the cache's head and drops it.

@@ -214,9 +214,7 @@ impl Ledger {
     /// whether the feed was pruned past `seen` (then some are missing).
     pub fn changes_since(&mut self, seen: i64) -> Result<FeedRead, StoreError> {
         self.read(|sql| {
-            let head = sql
-                .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
-                .int(0)?;
+            let head = sql.query_one(crate::sql::AUDIT_HEAD_SEQ, &[])?.int(0)?;
             let pruned = sql
                 .query_one("SELECT through FROM feed_pruned WHERE id = 1", &[])?
                 .int(0)?;
@@ -265,9 +263,7 @@ impl Ledger {
     pub fn prune_feed(&mut self, live_since: Timestamp) -> Result<u64, StoreError> {
         let mut removed = 0;
         self.backend.write(&mut |sql| {
-            let head = sql
-                .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
-                .int(0)?;
+            let head = sql.query_one(crate::sql::AUDIT_HEAD_SEQ, &[])?.int(0)?;
             let least = sql
                 .query_one(
                     "SELECT MIN(seen) FROM feed_readers WHERE seen_at >= $1",

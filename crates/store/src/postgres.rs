@@ -267,26 +267,19 @@ impl Backend for Postgres {
         tx.commit().map_err(err)
     }
 
-    /// Reads in one read-only, repeatable-read transaction: one snapshot
-    /// for all of `work`.
     fn audit_head_now(&mut self) -> Result<i64, StoreError> {
-        // One round trip, outside a transaction: a prepared statement run
-        // on its own commits nothing and waits for nothing.
-        let statement = match self.statements.get("audit_head_now") {
-            Some(s) => s.clone(),
-            None => {
-                let s = self
-                    .client
-                    .prepare("SELECT seq FROM audit_head WHERE id = 1")
-                    .map_err(err)?;
-                self.statements.insert("audit_head_now", s.clone());
-                s
-            }
-        };
-        let row = self.client.query_one(&statement, &[]).map_err(err)?;
-        row.try_get::<_, i64>(0).map_err(err)
+        // One round trip, outside a transaction: a statement run on its
+        // own commits nothing and waits for nothing.
+        Conn {
+            client: &mut self.client,
+            statements: &mut self.statements,
+        }
+        .query_one(crate::sql::AUDIT_HEAD_SEQ, &[])?
+        .int(0)
     }
 
+    /// Reads in one read-only, repeatable-read transaction: one snapshot
+    /// for all of `work`.
     fn read(&mut self, work: Work<'_>) -> Result<(), StoreError> {
         let mut tx = self
             .client

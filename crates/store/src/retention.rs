@@ -793,9 +793,7 @@ fn plan_for_sweep<'p>(
     ledger.read_with(|sql| {
         // The first read: the snapshot the plan judges is the one whose
         // head this is.
-        let head = sql
-            .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
-            .int(0)?;
+        let head = sql.query_one(crate::sql::AUDIT_HEAD_SEQ, &[])?.int(0)?;
         hand(Planned::Head(head))?;
         due_by_group(sql, schedule, at, at, &mut |sql, group| {
             let subjects = distinct(group.iter().filter_map(|s| s.subject.as_deref()));

@@ -232,6 +232,9 @@ pub trait Sql {
 pub type Work<'a> = &'a mut dyn FnMut(&mut dyn Sql) -> Result<(), StoreError>;
 
 /// A database the ledger runs on.
+/// The audit chain's head: every write moves it, in commit order.
+pub(crate) const AUDIT_HEAD_SEQ: &str = "SELECT seq FROM audit_head WHERE id = 1";
+
 pub trait Backend: Send {
     /// `sqlite` or `postgres`.
     fn name(&self) -> &'static str;
@@ -272,9 +275,7 @@ pub trait Backend: Send {
     fn audit_head_now(&mut self) -> Result<i64, StoreError> {
         let mut head = 0;
         self.read(&mut |sql| {
-            head = sql
-                .query_one("SELECT seq FROM audit_head WHERE id = 1", &[])?
-                .int(0)?;
+            head = sql.query_one(AUDIT_HEAD_SEQ, &[])?.int(0)?;
             Ok(())
         })?;
         Ok(head)
