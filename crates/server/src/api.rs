@@ -129,7 +129,6 @@ async fn not_found() -> Problem {
     Problem::not_found("no such route; GET /openapi.json lists every one")
 }
 
-/// Runs blocking ledger work off the async threads.
 impl App {
     /// Waits until the decision cache reflects every write committed
     /// before now, by this process or another: on SQLite a look at
@@ -172,7 +171,7 @@ impl App {
                     ended: false,
                 };
                 let app = Arc::clone(self);
-                let outcome = blocking(move || Ok(app.follower.catch_up()?)).await;
+                let outcome = blocking(move || Ok(app.follower.fresh()?)).await;
                 guard.end(need, outcome.is_ok());
                 return outcome;
             }
@@ -217,6 +216,7 @@ impl Drop for CheckGuard<'_> {
     }
 }
 
+/// Runs blocking ledger work off the async threads.
 pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Problem> + Send + 'static,
 ) -> Result<T, Problem> {

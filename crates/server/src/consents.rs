@@ -26,12 +26,7 @@ impl ConsentWriter {
     pub fn start(url: &str, cache: Arc<StateCache>) -> Result<ConsentWriter, StoreError> {
         let open = {
             let url = url.to_owned();
-            move || -> Result<Ledger, StoreError> {
-                let mut ledger = Ledger::open(&url)?;
-                ledger.limit_page_cache(crate::pool::PAGE_CACHE_KIB)?;
-                ledger.attach(Arc::clone(&cache));
-                Ok(ledger)
-            }
+            move || crate::pool::open(&url, Some(&cache))
         };
         let mut ledger = Some(open()?);
         let (jobs, waiting) = mpsc::channel::<Job>();

@@ -98,12 +98,12 @@ impl App {
     /// The service over the ledger at `url` under `policy`; opens (and
     /// migrates) the ledger once to check it.
     pub fn new(policy: Policy, url: &str, tz: TimeZone) -> Result<App, tillit_store::StoreError> {
+        // Opened once to migrate it; the pool opens its own connections.
         let mut first = tillit_store::Ledger::open(url)?;
-        first.limit_page_cache(pool::PAGE_CACHE_KIB)?;
         let decider = Decider::new(Rules::new(&policy), CACHE_SUBJECTS, &mut first);
+        drop(first);
         let follower = Follower::new(url, Arc::clone(decider.cache()))?;
         let consents = consents::ConsentWriter::start(url, Arc::clone(decider.cache()))?;
-        drop(first);
         let ledgers = pool::Pool::new(url, Arc::clone(decider.cache()), pool::CHECKOUT);
         let notice = [tillit_core::Lang::Sv, tillit_core::Lang::En].map(|lang| {
             (

@@ -27,6 +27,17 @@ pub const CHECKOUT: Duration = Duration::from_secs(5);
 /// file.
 pub const PAGE_CACHE_KIB: u32 = 2 * 1024;
 
+/// A server's ledger connection: a small page cache, and attached to the
+/// decision cache when it writes what decisions depend on.
+pub(crate) fn open(url: &str, cache: Option<&Arc<StateCache>>) -> Result<Ledger, StoreError> {
+    let mut l = Ledger::open(url)?;
+    l.limit_page_cache(PAGE_CACHE_KIB)?;
+    if let Some(cache) = cache {
+        l.attach(Arc::clone(cache));
+    }
+    Ok(l)
+}
+
 /// Opens ledger connections for the pool.
 #[derive(Debug)]
 struct Connections {
@@ -39,10 +50,7 @@ impl r2d2::ManageConnection for Connections {
     type Error = StoreError;
 
     fn connect(&self) -> Result<Ledger, StoreError> {
-        let mut l = Ledger::open(&self.url)?;
-        l.limit_page_cache(PAGE_CACHE_KIB)?;
-        l.attach(Arc::clone(&self.cache));
-        Ok(l)
+        open(&self.url, Some(&self.cache))
     }
 
     fn is_valid(&self, l: &mut Ledger) -> Result<(), StoreError> {

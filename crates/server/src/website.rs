@@ -104,11 +104,7 @@ impl Site {
         let (views, waiting) = std::sync::mpsc::sync_channel(QUEUE);
         let open = {
             let url = url.to_owned();
-            move || -> Result<Ledger, StoreError> {
-                let mut ledger = Ledger::open(&url)?;
-                ledger.limit_page_cache(crate::pool::PAGE_CACHE_KIB)?;
-                Ok(ledger)
-            }
+            move || crate::pool::open(&url, None)
         };
         let mut ledger = Some(open()?);
         std::thread::Builder::new()

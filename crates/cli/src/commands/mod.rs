@@ -79,28 +79,27 @@ pub fn refuse_invalid_safeguards(
     }
     let file = read_policy_file(path)?;
     let n = findings.len();
-    if allow {
-        let warnings: Vec<_> = findings
-            .into_iter()
-            .map(|mut d| {
+    // Overridden, the same findings are shown as warnings.
+    let shown: Vec<_> = findings
+        .into_iter()
+        .map(|mut d| {
+            if allow {
                 d.severity = tillit_core::Severity::Warning;
-                d
-            })
-            .collect();
-        eprint!(
-            "{}",
-            diagnostics::render(&file, &warnings, diagnostics::stderr_is_terminal())
-        );
+            }
+            d
+        })
+        .collect();
+    eprint!(
+        "{}",
+        diagnostics::render(&file, &shown, diagnostics::stderr_is_terminal())
+    );
+    if allow {
         eprintln!(
             "warning: stating {n} transfer safeguard{} not valid on {day}, as --allow-invalid-safeguards asks",
             if n == 1 { "" } else { "s" }
         );
         return Ok(());
     }
-    eprint!(
-        "{}",
-        diagnostics::render(&file, &findings, diagnostics::stderr_is_terminal())
-    );
     anyhow::bail!(
         "refusing to publish: the text would state {n} transfer safeguard{} not valid on {day}; correct `{}` (`tillit check` says how), or pass --allow-invalid-safeguards to state {} anyway",
         if n == 1 { "" } else { "s" },
