@@ -16,10 +16,7 @@ subjects=${TILLIT_LOAD_SUBJECTS:-20000}
 seconds=${TILLIT_LOAD_SECONDS:-5}
 port=${TILLIT_LOAD_PORT:-18590}
 admin=${TILLIT_BENCH_POSTGRES:-postgres://postgres@127.0.0.1:5432}
-export TILLIT_POLICY=${TILLIT_POLICY:-examples/winston/policy.toml}
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 2; }
-if [ -z "${TILLIT_BIN:-}" ]; then cargo build --release -q -p tillit; fi
-tillit=${TILLIT_BIN:-$PWD/target/release/tillit}
+. scripts/load-common.sh
 sql() { psql "$admin/postgres" -qtAc "$1"; }
 
 if [ "$(sql "SELECT count(*) FROM pg_database WHERE datname = 'tillit_bench_tpl'")" = 0 ]; then

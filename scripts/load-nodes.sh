@@ -19,21 +19,9 @@ seconds=${TILLIT_LOAD_SECONDS:-10}
 connections=${TILLIT_LOAD_CONNECTIONS:-32}
 writes=${TILLIT_LOAD_WRITES:-100}
 port=${TILLIT_LOAD_PORT:-18490}
-export TILLIT_POLICY=${TILLIT_POLICY:-examples/winston/policy.toml}
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 2; }
-
-if [ -z "${TILLIT_BIN:-}" ]; then cargo build --release -q -p tillit; fi
-tillit=${TILLIT_BIN:-$PWD/target/release/tillit}
-mkdir -p target/bench-data
-template=target/bench-data/serve-$subjects.db
-if [ ! -f "$template.done" ]; then
-    rm -f "$template" "$template-wal" "$template-shm"
-    "$tillit" --db "sqlite://$template" demo --subjects "$subjects" --at 2026-11-01 >/dev/null
-    touch "$template.done"
-fi
+. scripts/load-common.sh
 db=target/bench-data/nodes-work.db
-rm -f "$db" "$db-wal" "$db-shm"
-cp "$template" "$db"
+copy_sqlite_demo "$subjects" "$db"
 url="sqlite://$db"
 marketing=$("$tillit" --db "$url" token create --role marketing --label load --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 

@@ -31,23 +31,9 @@ subjects=${TILLIT_LOAD_SUBJECTS:-100000}
 seconds=${TILLIT_LOAD_SECONDS:-10}
 connections=${TILLIT_LOAD_CONNECTIONS:-32}
 port=${TILLIT_LOAD_PORT:-18480}
-export TILLIT_POLICY=${TILLIT_POLICY:-examples/winston/policy.toml}
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 2; }
-
-# TILLIT_BIN runs another build (e.g. an earlier commit's) against the
-# same ledger and load, to compare.
-if [ -z "${TILLIT_BIN:-}" ]; then cargo build --release -q -p tillit; fi
-tillit=${TILLIT_BIN:-$PWD/target/release/tillit}
-mkdir -p target/bench-data
-template=target/bench-data/serve-$subjects.db
-if [ ! -f "$template.done" ]; then
-    rm -f "$template" "$template-wal" "$template-shm"
-    "$tillit" --db "sqlite://$template" demo --subjects "$subjects" --at 2026-11-01 >/dev/null
-    touch "$template.done"
-fi
+. scripts/load-common.sh
 db=target/bench-data/serve-work.db
-rm -f "$db" "$db-wal" "$db-shm"
-cp "$template" "$db"
+copy_sqlite_demo "$subjects" "$db"
 url="sqlite://$db"
 marketing=$("$tillit" --db "$url" token create --role marketing --label load --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 

@@ -31,46 +31,12 @@ fn ok(l: &Ledger, db: &TestDb, args: &[&str]) -> String {
 }
 
 fn token(l: &Ledger, db: &TestDb, role: &str) -> String {
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(l, db, &["token", "create", "--role", role, "--json"])).unwrap();
-    v["token"].as_str().unwrap().to_owned()
+    l.token_on(&db.url(), role).1
 }
 
 /// A customer with a contract, who consented to marketing of traffic data.
 fn customer(l: &Ledger, db: &TestDb, id: &str) {
-    ok(l, db, &["subject", "add", "--id", id, "--at", "2026-01-01"]);
-    ok(
-        l,
-        db,
-        &[
-            "event",
-            "add",
-            "--subject",
-            id,
-            "--kind",
-            "contract-start",
-            "--ref",
-            "K-1",
-            "--at",
-            "2026-01-01",
-        ],
-    );
-    ok(
-        l,
-        db,
-        &[
-            "consent",
-            "give",
-            "--subject",
-            id,
-            "--purpose",
-            "marketing",
-            "--channel",
-            "web",
-            "--at",
-            "2026-01-02",
-        ],
-    );
+    l.customer_on(&db.url(), id);
 }
 
 /// The rule a node decides by, now, for `subject`.

@@ -25,53 +25,12 @@ fn ok(l: &Ledger, db: &TestDb, args: &[&str]) -> String {
 }
 
 fn token(l: &Ledger, db: &TestDb, role: &str) -> (i64, String) {
-    let v: serde_json::Value =
-        serde_json::from_str(&ok(l, db, &["token", "create", "--role", role, "--json"])).unwrap();
-    (
-        v["id"].as_i64().unwrap(),
-        v["token"].as_str().unwrap().to_owned(),
-    )
+    l.token_on(&db.url(), role)
 }
 
 /// A customer with a contract who consented to marketing of traffic data.
 fn customer(l: &Ledger, db: &TestDb) {
-    ok(
-        l,
-        db,
-        &["subject", "add", "--id", "c-1", "--at", "2026-01-01"],
-    );
-    ok(
-        l,
-        db,
-        &[
-            "event",
-            "add",
-            "--subject",
-            "c-1",
-            "--kind",
-            "contract-start",
-            "--ref",
-            "K-1",
-            "--at",
-            "2026-01-01",
-        ],
-    );
-    ok(
-        l,
-        db,
-        &[
-            "consent",
-            "give",
-            "--subject",
-            "c-1",
-            "--purpose",
-            "marketing",
-            "--channel",
-            "web",
-            "--at",
-            "2026-01-02",
-        ],
-    );
+    l.customer_on(&db.url(), "c-1");
 }
 
 const MARKETING: &str =

@@ -55,6 +55,53 @@ impl Ledger {
         stdout(&out)
     }
 
+    /// A new API token for `role` on the ledger at `url`: (id, secret).
+    pub fn token_on(&self, url: &str, role: &str) -> (i64, String) {
+        let v: serde_json::Value =
+            serde_json::from_str(&self.ok_on(url, &["token", "create", "--role", role, "--json"]))
+                .unwrap();
+        (
+            v["id"].as_i64().unwrap(),
+            v["token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// Subject `id` on the ledger at `url`: a customer with a contract
+    /// (K-1, from 2026-01-01) who consented to marketing on 2026-01-02.
+    pub fn customer_on(&self, url: &str, id: &str) {
+        self.ok_on(url, &["subject", "add", "--id", id, "--at", "2026-01-01"]);
+        self.ok_on(
+            url,
+            &[
+                "event",
+                "add",
+                "--subject",
+                id,
+                "--kind",
+                "contract-start",
+                "--ref",
+                "K-1",
+                "--at",
+                "2026-01-01",
+            ],
+        );
+        self.ok_on(
+            url,
+            &[
+                "consent",
+                "give",
+                "--subject",
+                id,
+                "--purpose",
+                "marketing",
+                "--channel",
+                "web",
+                "--at",
+                "2026-01-02",
+            ],
+        );
+    }
+
     /// Runs with `input` on standard input.
     pub fn run_with_input(&self, args: &[&str], input: &str) -> Output {
         use std::io::Write;
